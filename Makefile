@@ -1,0 +1,47 @@
+SHELL := /bin/bash
+# gofm: every target builds with GOEXPERIMENT=simd (the pure-Go backend's fast matmul).
+export GOEXPERIMENT := simd
+export PATH := $(PATH):/usr/local/go/bin:$(shell go env GOPATH 2>/dev/null)/bin
+GO ?= go
+PY := /usr/bin/python3
+OUT ?= out
+
+.PHONY: all install run test vet unit kernel-check notebooks notebooks-quick lab bench
+
+all: run
+
+## install: Jupyter packages, GoNB + goimports + gopls, the "Go (gofm)" kernelspec, warm build cache (idempotent).
+install:
+	bash kernel/install.sh
+
+## run: the main job: set up what is missing and execute every notebook, writing executed copies and HTML to out/notebooks.
+run: install notebooks
+
+notebooks:
+	$(GO) run ./cmd/nbrun -out $(OUT)/notebooks
+
+notebooks-quick:
+	$(GO) run ./cmd/nbrun -quick -out $(OUT)/notebooks-quick
+
+## test: vet, unit tests, the kernel protocol check and every notebook in quick mode.
+test: install vet unit kernel-check notebooks-quick
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test ./...
+
+kernel-check:
+	$(PY) -m unittest kernel/kernel_check.py 2>&1 | grep -v -E '^[IWE][0-9]{4} |Debugger warning|frozen modules|PYDEVD_DISABLE|Note: Debugging' ; exit $${PIPESTATUS[0]}
+
+## lab: start Jupyter (classic Notebook here; JupyterLab where installed) on 127.0.0.1 with a token, at notebooks/.
+lab: install
+	@if command -v jupyter-lab >/dev/null 2>&1; then app=lab; else app=notebook; fi; \
+	root=""; [ "$$(id -u)" = 0 ] && root="--allow-root"; \
+	echo "starting jupyter $$app on http://127.0.0.1:8888 (the URL with the token is printed below)"; \
+	jupyter $$app --ip=127.0.0.1 --port=8888 --no-browser $$root --notebook-dir=notebooks
+
+## bench: CFM training step and sampler throughput (vs PyTorch where installed).
+bench:
+	$(GO) run ./cmd/fmbench

@@ -1,0 +1,275 @@
+package nbrun
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Options configures Run.
+type Options struct {
+	Kernel      string        // kernelspec name; default "gofm"
+	OutDir      string        // where executed notebooks and HTML go; required
+	CellTimeout time.Duration // per-cell timeout; default 10 minutes
+	Timeout     time.Duration // whole-notebook timeout; default 30 minutes
+	HTML        bool          // also write an HTML report
+	Env         []string      // extra environment (e.g. GOFM_QUICK=1)
+	Jupyter     string        // jupyter executable; default /usr/bin/jupyter if present, else from PATH
+}
+
+// Problem is one thing wrong with an executed notebook.
+type Problem struct {
+	Cell   int    // index of the cell (0-based, counting all cells); -1 for the whole notebook
+	Reason string // what went wrong, one line
+}
+
+func (p Problem) String() string {
+	if p.Cell < 0 {
+		return p.Reason
+	}
+	return fmt.Sprintf("cell %d: %s", p.Cell, p.Reason)
+}
+
+// Result is what Run found for one notebook.
+type Result struct {
+	Notebook string        // the source notebook
+	Executed string        // the executed copy
+	HTML     string        // the HTML report ("" if not written)
+	Log      string        // nbconvert's combined output
+	Duration time.Duration // wall time of the execution
+	Problems []Problem
+}
+
+// OK reports whether the notebook ran with no problem.
+func (r *Result) OK() bool { return len(r.Problems) == 0 }
+
+func (o *Options) defaults() error {
+	if o.OutDir == "" {
+		return fmt.Errorf("nbrun: Options.OutDir is required")
+	}
+	return o.tools()
+}
+
+// tools fills in the kernel name and the jupyter executable.
+func (o *Options) tools() error {
+	if o.Kernel == "" {
+		o.Kernel = "gofm"
+	}
+	if o.CellTimeout <= 0 {
+		o.CellTimeout = 10 * time.Minute
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Minute
+	}
+	if o.Jupyter == "" {
+		o.Jupyter = "/usr/bin/jupyter"
+		if _, err := os.Stat(o.Jupyter); err != nil {
+			p, err := exec.LookPath("jupyter")
+			if err != nil {
+				return fmt.Errorf("nbrun: jupyter not found; run `make install` (kernel/install.sh) first")
+			}
+			o.Jupyter = p
+		}
+	}
+	return nil
+}
+
+// KernelInstalled reports whether the kernelspec is registered with Jupyter.
+func KernelInstalled(opts Options) error {
+	if err := opts.tools(); err != nil {
+		return err
+	}
+	out, err := exec.Command(opts.Jupyter, "kernelspec", "list", "--json").Output()
+	if err != nil {
+		return fmt.Errorf("nbrun: `jupyter kernelspec list` failed: %v", err)
+	}
+	var specs struct {
+		Kernelspecs map[string]any `json:"kernelspecs"`
+	}
+	if err := json.Unmarshal(out, &specs); err != nil {
+		return fmt.Errorf("nbrun: cannot parse `jupyter kernelspec list --json`: %v", err)
+	}
+	if _, ok := specs.Kernelspecs[opts.Kernel]; !ok {
+		return fmt.Errorf("nbrun: kernel %q is not installed; run `bash kernel/install.sh` (or `make install`)", opts.Kernel)
+	}
+	return nil
+}
+
+// Run executes one notebook and checks its outputs. The error is for failures
+// to run at all (bad options, missing jupyter); problems found in the notebook
+// are in Result.Problems.
+func Run(notebook string, opts Options) (*Result, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(notebook)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("nbrun: notebook %s: %v", notebook, err)
+	}
+	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("nbrun: cannot create output folder: %v", err)
+	}
+	outDir, _ := filepath.Abs(opts.OutDir)
+	res := &Result{Notebook: notebook, Executed: filepath.Join(outDir, filepath.Base(abs))}
+	_ = os.Remove(res.Executed) // a stale copy must never be taken for this run's result
+
+	ctx, cancel := context.WithTimeout(context.Background(), opts.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, opts.Jupyter, "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
+		"--ExecutePreprocessor.kernel_name="+opts.Kernel,
+		fmt.Sprintf("--ExecutePreprocessor.timeout=%d", int(opts.CellTimeout.Seconds())),
+		"--ExecutePreprocessor.startup_timeout=120",
+		"--output-dir", outDir, abs)
+	cmd.Dir = filepath.Dir(abs)
+	cmd.Env = append(os.Environ(), opts.Env...)
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	start := time.Now()
+	runErr := cmd.Run()
+	res.Duration = time.Since(start)
+	res.Log = log.String()
+	if ctx.Err() != nil {
+		res.Problems = append(res.Problems, Problem{-1, fmt.Sprintf("timed out after %s", opts.Timeout)})
+	} else if runErr != nil {
+		res.Problems = append(res.Problems, Problem{-1, fmt.Sprintf("nbconvert failed (%v): %s", runErr, lastLines(res.Log, 5))})
+	}
+	data, err := os.ReadFile(res.Executed)
+	if err != nil {
+		res.Problems = append(res.Problems, Problem{-1, "no executed notebook was written"})
+		return res, nil
+	}
+	probs, err := Check(data)
+	if err != nil {
+		res.Problems = append(res.Problems, Problem{-1, err.Error()})
+		return res, nil
+	}
+	res.Problems = append(res.Problems, probs...)
+	if opts.HTML {
+		html := exec.Command(opts.Jupyter, "nbconvert", "--to", "html", "--output-dir", outDir, res.Executed)
+		if out, err := html.CombinedOutput(); err != nil {
+			res.Problems = append(res.Problems, Problem{-1, fmt.Sprintf("HTML export failed: %v: %s", err, lastLines(string(out), 3))})
+		} else {
+			res.HTML = strings.TrimSuffix(res.Executed, ".ipynb") + ".html"
+		}
+	}
+	return res, nil
+}
+
+type notebook struct {
+	Cells []struct {
+		CellType       string          `json:"cell_type"`
+		Source         json.RawMessage `json:"source"`
+		ExecutionCount *int            `json:"execution_count"`
+		Outputs        []struct {
+			OutputType string                     `json:"output_type"`
+			Name       string                     `json:"name"`
+			Text       json.RawMessage            `json:"text"`
+			Data       map[string]json.RawMessage `json:"data"`
+			EName      string                     `json:"ename"`
+			EValue     string                     `json:"evalue"`
+		} `json:"outputs"`
+	} `json:"cells"`
+}
+
+var (
+	panicRE   = regexp.MustCompile(`(?m)^panic: |\bpanic: `)
+	exitRE    = regexp.MustCompile(`exit status ([0-9]+)`)
+	displayRE = regexp.MustCompile(`\bplots\.Display\w*\(`)
+)
+
+// Check scans an executed notebook (its JSON) for the problems listed in the
+// package doc.
+func Check(data []byte) ([]Problem, error) {
+	var nb notebook
+	if err := json.Unmarshal(data, &nb); err != nil {
+		return nil, fmt.Errorf("executed notebook is not valid JSON: %v", err)
+	}
+	var probs []Problem
+	for i, c := range nb.Cells {
+		if c.CellType != "code" {
+			continue
+		}
+		src := joinText(c.Source)
+		if strings.TrimSpace(src) == "" {
+			continue
+		}
+		if c.ExecutionCount == nil {
+			probs = append(probs, Problem{i, "cell was not executed"})
+		}
+		images := 0
+		for _, o := range c.Outputs {
+			if o.OutputType == "error" {
+				probs = append(probs, Problem{i, fmt.Sprintf("error output: %s: %s", o.EName, firstLine(o.EValue))})
+				continue
+			}
+			if _, ok := o.Data["image/png"]; ok {
+				images++
+			}
+			texts := []string{joinText(o.Text)}
+			for mime, v := range o.Data {
+				if strings.HasPrefix(mime, "text/") {
+					texts = append(texts, joinText(v))
+				}
+			}
+			for _, t := range texts {
+				if loc := panicRE.FindStringIndex(t); loc != nil {
+					probs = append(probs, Problem{i, "panic: " + firstLine(t[loc[1]:])})
+				}
+				for _, m := range exitRE.FindAllStringSubmatch(t, -1) {
+					if m[1] != "0" {
+						probs = append(probs, Problem{i, "non-zero " + m[0]})
+					}
+				}
+			}
+		}
+		if displayRE.MatchString(src) && images == 0 {
+			probs = append(probs, Problem{i, "cell calls plots.Display but has no PNG output (lost display?)"})
+		}
+	}
+	return probs, nil
+}
+
+// joinText decodes a notebook text field, which is either a string or a list of strings.
+func joinText(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var parts []string
+	if json.Unmarshal(raw, &parts) == nil {
+		return strings.Join(parts, "")
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
