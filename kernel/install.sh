@@ -18,7 +18,8 @@
 #      notebook cell does not wait for GoMLX to compile.
 #
 # Environment knobs: GOFM_BIN (where tools go; default $(go env GOPATH)/bin),
-# GOFM_SKIP_APT=1 (trust that the Jupyter packages are there), GOFM_JUPYTERLAB=1.
+# GOFM_SKIP_APT=1 (trust that the Jupyter packages are there), GOFM_JUPYTERLAB=1
+# (JupyterLab into the venv GOFM_VENV, default ~/.local/share/gofm/venv).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,8 +36,11 @@ case "$GOVERSION" in
   *) die "found $GOVERSION, need Go 1.26 or newer" ;;
 esac
 
+BIN="${GOFM_BIN:-$(go env GOPATH)/bin}"
+
 # --- 1. Jupyter from Debian -------------------------------------------------------
 APT_PKGS=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client jupyter-nbformat python3-jupyter-kernel-test)
+if [ "${GOFM_JUPYTERLAB:-0}" = 1 ]; then APT_PKGS+=(python3-venv); fi
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -51,18 +55,32 @@ if [ "${#missing[@]}" -gt 0 ] && [ "${GOFM_SKIP_APT:-0}" != 1 ]; then
 else
   say "Jupyter packages present"
 fi
+# JupyterLab (GOFM_JUPYTERLAB=1): Debian has no package for it, and Debian 12's pip
+# refuses to install into the system Python (PEP 668), so it goes into a virtual
+# environment, GOFM_VENV (default ~/.local/share/gofm/venv), from the pip index.
+# jupyter-lab is linked into $BIN, which the Makefile puts on PATH, so `make lab`
+# starts JupyterLab. GOFM_JUPYTERLAB_SPEC overrides the pip requirement.
+LAB_VENV="${GOFM_VENV:-$HOME/.local/share/gofm/venv}"
 if [ "${GOFM_JUPYTERLAB:-0}" = 1 ]; then
-  if python3 -m pip --version >/dev/null 2>&1 && python3 -m pip install --user jupyterlab; then
-    say "JupyterLab installed with pip"
+  PY3=/usr/bin/python3
+  [ -x "$PY3" ] || PY3=python3
+  if [ -x "$LAB_VENV/bin/jupyter-lab" ]; then
+    say "JupyterLab present in $LAB_VENV"
+  elif "$PY3" -m venv "$LAB_VENV" && "$LAB_VENV/bin/python" -m pip install -q "${GOFM_JUPYTERLAB_SPEC:-jupyterlab>=4.2,<5}"; then
+    say "JupyterLab installed with pip into $LAB_VENV"
   else
-    say "JupyterLab could not be installed with pip here; the classic Notebook is used"
+    say "JupyterLab could not be installed into $LAB_VENV (needs python3-venv and a reachable pip index); the classic Notebook is used"
+  fi
+  if [ -x "$LAB_VENV/bin/jupyter-lab" ]; then
+    mkdir -p "$BIN"
+    ln -sfn "$LAB_VENV/bin/jupyter-lab" "$BIN/jupyter-lab"
   fi
 fi
 JUPYTER=/usr/bin/jupyter
-[ -x "$JUPYTER" ] || JUPYTER="$(command -v jupyter)" || die "jupyter not found after installing the packages"
+[ -x "$JUPYTER" ] || { [ -x "$LAB_VENV/bin/jupyter" ] && JUPYTER="$LAB_VENV/bin/jupyter"; } || JUPYTER="$(command -v jupyter)" \
+  || die "jupyter not found after installing the packages"
 
 # --- 2. GoNB, goimports, gopls ------------------------------------------------------
-BIN="${GOFM_BIN:-$(go env GOPATH)/bin}"
 mkdir -p "$BIN"
 GONB_VERSION="$(cd "$ROOT" && go list -m -f '{{.Version}}' github.com/janpfeifer/gonb)"
 TOOLS_STAMP="$GONB_VERSION $(sha256sum "$ROOT/kernel/tools/go.mod" "$ROOT/go.mod" | sha256sum | cut -c1-16) $GOVERSION"

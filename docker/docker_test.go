@@ -1,0 +1,920 @@
+package docker
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gofm/gofm/fmlib/backend"
+)
+
+// ---------------------------------------------------------------------------------
+// A small Dockerfile parser.
+
+// instruction is one Dockerfile instruction, continuation lines joined.
+type instruction struct {
+	Line int    // 1-based line where the instruction starts
+	Cmd  string // keyword in upper case: FROM, RUN, COPY, ...
+	Args string // everything after the keyword, continuation lines joined by a space
+}
+
+var heredocRE = regexp.MustCompile(`<<-?["']?[A-Za-z_][A-Za-z0-9_]*`)
+
+// parseDockerfile splits a Dockerfile into instructions. It handles comment lines
+// (also inside continuations, where Docker drops them), blank lines, and lines
+// continued by a trailing backslash. It refuses what it does not understand (a
+// different escape character, heredocs, a file that ends inside a continuation)
+// instead of returning a wrong reading.
+func parseDockerfile(src string) ([]instruction, error) {
+	var (
+		out  []instruction
+		cur  *instruction
+		buf  []string
+		line int
+	)
+	sc := bufio.NewScanner(strings.NewReader(src))
+	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line++
+		raw := sc.Text()
+		trimmed := strings.TrimSpace(raw)
+		if cur == nil {
+			if trimmed == "" {
+				continue
+			}
+			if strings.HasPrefix(trimmed, "#") {
+				d := strings.ToLower(strings.ReplaceAll(trimmed, " ", ""))
+				if strings.HasPrefix(d, "#escape=") && d != "#escape=\\" {
+					return nil, fmt.Errorf("line %d: escape directive %q is not supported by this parser", line, trimmed)
+				}
+				continue
+			}
+			kw, rest, _ := strings.Cut(trimmed, " ")
+			if i := strings.IndexByte(kw, '\t'); i >= 0 {
+				kw, rest = kw[:i], kw[i+1:]+" "+rest
+			}
+			cur = &instruction{Line: line, Cmd: strings.ToUpper(kw)}
+			buf = buf[:0]
+			trimmed = strings.TrimSpace(rest)
+		} else if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue // Docker removes comment and empty lines inside a continuation
+		}
+		if strings.HasSuffix(trimmed, `\`) {
+			buf = append(buf, strings.TrimSpace(strings.TrimSuffix(trimmed, `\`)))
+			continue
+		}
+		buf = append(buf, trimmed)
+		cur.Args = strings.TrimSpace(strings.Join(buf, " "))
+		switch cur.Cmd {
+		case "RUN", "COPY", "ADD":
+			if heredocRE.MatchString(cur.Args) {
+				return nil, fmt.Errorf("line %d: heredocs are not supported by this parser", cur.Line)
+			}
+		}
+		out = append(out, *cur)
+		cur = nil
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if cur != nil {
+		return nil, fmt.Errorf("line %d: the file ends inside the continuation of %s", cur.Line, cur.Cmd)
+	}
+	return out, nil
+}
+
+// words splits shell-form arguments into words, honouring single and double quotes
+// and backslash escapes (enough for ENV, ARG, COPY, EXPOSE and USER lines).
+func words(s string) ([]string, error) {
+	var (
+		out   []string
+		w     strings.Builder
+		in    bool // inside a word
+		quote rune
+	)
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			} else if r == '\\' && quote == '"' && i+1 < len(rs) {
+				i++
+				w.WriteRune(rs[i])
+			} else {
+				w.WriteRune(r)
+			}
+		case r == '\'' || r == '"':
+			quote, in = r, true
+		case r == '\\' && i+1 < len(rs):
+			i++
+			w.WriteRune(rs[i])
+			in = true
+		case r == ' ' || r == '\t':
+			if in {
+				out = append(out, w.String())
+				w.Reset()
+				in = false
+			}
+		default:
+			w.WriteRune(r)
+			in = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unterminated %c quote in %q", quote, s)
+	}
+	if in {
+		out = append(out, w.String())
+	}
+	return out, nil
+}
+
+// execOrShellWords returns the words of a JSON (exec) form argument list, or the
+// shell words of a shell form.
+func execOrShellWords(args string) ([]string, error) {
+	if strings.HasPrefix(args, "[") {
+		var v []string
+		if err := json.Unmarshal([]byte(args), &v); err != nil {
+			return nil, fmt.Errorf("bad JSON form %q: %v", args, err)
+		}
+		return v, nil
+	}
+	return words(args)
+}
+
+// keyValues parses ENV / ARG / LABEL arguments: key=value pairs, or the legacy
+// "ENV key value" form. ARG without a default gives an empty value.
+func keyValues(cmd, args string) ([][2]string, error) {
+	ws, err := words(args)
+	if err != nil {
+		return nil, err
+	}
+	if len(ws) == 0 {
+		return nil, fmt.Errorf("%s without arguments", cmd)
+	}
+	if cmd == "ENV" && !strings.Contains(ws[0], "=") {
+		if len(ws) < 2 {
+			return nil, fmt.Errorf("ENV %s has no value", ws[0])
+		}
+		_, rest, _ := strings.Cut(strings.TrimSpace(args), ws[0])
+		return [][2]string{{ws[0], strings.TrimSpace(rest)}}, nil
+	}
+	var kv [][2]string
+	for _, w := range ws {
+		k, v, ok := strings.Cut(w, "=")
+		if !ok && cmd != "ARG" {
+			return nil, fmt.Errorf("%s %q is not key=value", cmd, w)
+		}
+		kv = append(kv, [2]string{k, v})
+	}
+	return kv, nil
+}
+
+// dockerfile is a parsed Dockerfile with what the checks look up often.
+type dockerfile struct {
+	Name  string
+	Insts []instruction
+	Args  map[string]string // ARG defaults (any stage)
+	Env   map[string]string // ENV of the final stage, in order of appearance, last wins
+	Final []instruction     // the instructions of the final stage (after the last FROM)
+}
+
+func parseFile(name, src string) (*dockerfile, error) {
+	insts, err := parseDockerfile(src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	df := &dockerfile{Name: name, Insts: insts, Args: map[string]string{}, Env: map[string]string{}}
+	last := -1
+	for i, in := range insts {
+		if in.Cmd == "FROM" {
+			last = i
+		}
+	}
+	if last < 0 {
+		return nil, fmt.Errorf("%s: no FROM instruction", name)
+	}
+	df.Final = insts[last:]
+	for i, in := range insts {
+		if in.Cmd != "ARG" && in.Cmd != "ENV" {
+			continue
+		}
+		kv, err := keyValues(in.Cmd, in.Args)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, in.Line, err)
+		}
+		for _, p := range kv {
+			if in.Cmd == "ARG" {
+				df.Args[p[0]] = p[1]
+			} else if i > last {
+				df.Env[p[0]] = p[1]
+			}
+		}
+	}
+	return df, nil
+}
+
+// ---------------------------------------------------------------------------------
+// What the checks compare against: go.mod and .dockerignore.
+
+type modInfo struct {
+	GoVersion   string // the `go` line, e.g. "1.26.5"
+	GonbVersion string // the required gonb version, e.g. "v0.11.3"
+}
+
+func readModInfo(root string) (modInfo, error) {
+	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return modInfo{}, err
+	}
+	var m modInfo
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(strings.TrimSpace(l))
+		switch {
+		case len(f) == 2 && f[0] == "go":
+			m.GoVersion = f[1]
+		case len(f) >= 2 && f[0] == "github.com/janpfeifer/gonb":
+			m.GonbVersion = f[1]
+		case len(f) >= 3 && f[0] == "require" && f[1] == "github.com/janpfeifer/gonb":
+			m.GonbVersion = f[2]
+		}
+	}
+	if m.GoVersion == "" || m.GonbVersion == "" {
+		return m, fmt.Errorf("go.mod: no go line or no gonb requirement (got %+v)", m)
+	}
+	return m, nil
+}
+
+// version splits "1.26.5" into numbers; a missing patch is 0.
+func version(s string) (major, minor, patch int, err error) {
+	p := strings.Split(strings.TrimPrefix(s, "go"), ".")
+	if len(p) < 2 || len(p) > 3 {
+		return 0, 0, 0, fmt.Errorf("version %q is not MAJOR.MINOR[.PATCH]", s)
+	}
+	n := make([]int, 3)
+	for i, x := range p {
+		if n[i], err = strconv.Atoi(x); err != nil {
+			return 0, 0, 0, fmt.Errorf("version %q: %v", s, err)
+		}
+	}
+	return n[0], n[1], n[2], nil
+}
+
+// dockerignore reads the root's .dockerignore patterns. Exceptions ("!pattern")
+// are refused: the simple matcher below does not implement them.
+func dockerignore(root string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(root, ".dockerignore"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var pats []string
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		if strings.HasPrefix(l, "!") {
+			return nil, fmt.Errorf(".dockerignore: exception %q is not supported by these tests", l)
+		}
+		pats = append(pats, filepath.Clean(strings.TrimPrefix(l, "/")))
+	}
+	return pats, nil
+}
+
+// ignored reports whether rel (slash-separated, relative to the context root) or
+// one of its parent folders matches a pattern. "**/" at the start of a pattern
+// matches any number of leading folders.
+func ignored(rel string, pats []string) bool {
+	parts := strings.Split(filepath.ToSlash(filepath.Clean(rel)), "/")
+	for i := 1; i <= len(parts); i++ {
+		prefix := strings.Join(parts[:i], "/")
+		for _, p := range pats {
+			if ok, _ := filepath.Match(p, prefix); ok {
+				return true
+			}
+			if rest, ok := strings.CutPrefix(p, "**/"); ok {
+				for j := 0; j < i; j++ {
+					if ok, _ := filepath.Match(rest, strings.Join(parts[j:i], "/")); ok {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// ---------------------------------------------------------------------------------
+// The checks.
+
+var (
+	// An empty token or password on a Jupyter option: --ServerApp.token=, ='', ="",
+	// or the end of a JSON element right after "=".
+	emptySecretRE = regexp.MustCompile(`(?i)\.(token|password)=(''|""|"\s*[,\]]|\s|$)`)
+	emptyEnvRE    = regexp.MustCompile(`(?i)JUPYTER_TOKEN=(''|""|\s|$)`)
+	sha256RE      = regexp.MustCompile(`^[0-9a-f]{64}$`) // a SHA-256 is 64 hex digits
+	gonbAtRE      = regexp.MustCompile(`janpfeifer/gonb@`)
+)
+
+// port 8888 is Jupyter's default and the one the README publishes.
+const jupyterPort = "8888"
+
+// check returns every problem found in df; root is the build context.
+func check(df *dockerfile, root string, mod modInfo) []string {
+	var probs []string
+	bad := func(format string, a ...any) { probs = append(probs, fmt.Sprintf(format, a...)) }
+
+	pats, err := dockerignore(root)
+	if err != nil {
+		bad("%v", err)
+	}
+	var (
+		runsInstall, verifiesGo, exposes, healthcheck bool
+		user                                          string
+		cmd                                           []string
+	)
+	for _, in := range df.Insts {
+		// Token authentication stays on, wherever the option is written.
+		if emptySecretRE.MatchString(in.Args) {
+			bad("line %d: %s sets an empty Jupyter token or password (token authentication must stay on)", in.Line, in.Cmd)
+		}
+		if strings.Contains(strings.ToLower(in.Args), "disable_check_xsrf") {
+			bad("line %d: %s disables Jupyter's XSRF check", in.Line, in.Cmd)
+		}
+		if emptyEnvRE.MatchString(in.Args) && in.Cmd != "ENV" {
+			bad("line %d: %s sets an empty JUPYTER_TOKEN (token authentication must stay on)", in.Line, in.Cmd)
+		}
+		if mod.GonbVersion != "" && strings.Contains(in.Args, mod.GonbVersion) || gonbAtRE.MatchString(in.Args) {
+			bad("line %d: %s names a gonb version; it comes from go.mod through kernel/install.sh", in.Line, in.Cmd)
+		}
+		switch in.Cmd {
+		case "COPY", "ADD":
+			probs = append(probs, checkCopy(in, root, pats)...)
+		case "RUN":
+			if strings.Contains(in.Args, "kernel/install.sh") {
+				runsInstall = true
+			}
+			if strings.Contains(in.Args, "sha256sum -c") && strings.Contains(in.Args, "GO_VERSION") {
+				verifiesGo = true
+			}
+		}
+	}
+	for _, in := range df.Final {
+		switch in.Cmd {
+		case "EXPOSE":
+			ws, _ := words(in.Args)
+			for _, w := range ws {
+				if strings.TrimSuffix(w, "/tcp") == jupyterPort {
+					exposes = true
+				}
+			}
+		case "HEALTHCHECK":
+			healthcheck = !strings.EqualFold(strings.TrimSpace(in.Args), "NONE") && strings.Contains(in.Args, jupyterPort)
+		case "USER":
+			user = strings.TrimSpace(in.Args)
+		case "CMD":
+			cmd, err = execOrShellWords(in.Args)
+			if err != nil {
+				bad("line %d: CMD: %v", in.Line, err)
+			}
+		case "ENV":
+			kv, _ := keyValues("ENV", in.Args)
+			for _, p := range kv {
+				if p[0] == "JUPYTER_TOKEN" {
+					bad("line %d: ENV JUPYTER_TOKEN bakes a token into the image; pass it with docker run -e instead", in.Line)
+				}
+			}
+		}
+	}
+	if !runsInstall {
+		bad("no RUN runs kernel/install.sh (the one install path for the kernel)")
+	}
+	if v := df.Env["GOEXPERIMENT"]; !strings.Contains(","+v+",", ",simd,") {
+		bad("ENV GOEXPERIMENT=simd is missing in the final stage (got %q)", v)
+	}
+	if df.Env["GOFM_JUPYTERLAB"] != "1" {
+		bad("ENV GOFM_JUPYTERLAB=1 is missing: kernel/install.sh would not install JupyterLab")
+	}
+	if !exposes {
+		bad("EXPOSE %s is missing", jupyterPort)
+	}
+	if !healthcheck {
+		bad("no HEALTHCHECK probing port %s", jupyterPort)
+	}
+	switch u, _, _ := strings.Cut(user, ":"); u {
+	case "":
+		bad("no USER in the final stage: the server would run as root")
+	case "root", "0":
+		bad("the final USER is %q: the server must not run as root", user)
+	}
+	probs = append(probs, checkCmd(cmd)...)
+	probs = append(probs, checkGo(df, mod, verifiesGo)...)
+	return probs
+}
+
+func checkCopy(in instruction, root string, pats []string) []string {
+	var probs []string
+	ws, err := execOrShellWords(in.Args)
+	if err != nil {
+		return []string{fmt.Sprintf("line %d: %s: %v", in.Line, in.Cmd, err)}
+	}
+	for len(ws) > 0 && strings.HasPrefix(ws[0], "--") {
+		if strings.HasPrefix(ws[0], "--from=") {
+			return nil // from another stage or image, not from the context
+		}
+		ws = ws[1:]
+	}
+	if len(ws) < 2 {
+		return []string{fmt.Sprintf("line %d: %s needs a source and a destination", in.Line, in.Cmd)}
+	}
+	for _, src := range ws[:len(ws)-1] {
+		if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
+			probs = append(probs, fmt.Sprintf("line %d: %s of a URL (%s) is not checksum-verified; download with curl and sha256sum -c", in.Line, in.Cmd, src))
+			continue
+		}
+		clean := filepath.Clean(strings.TrimPrefix(src, "/"))
+		if clean == ".." || strings.HasPrefix(clean, "../") {
+			probs = append(probs, fmt.Sprintf("line %d: %s source %q is outside the build context", in.Line, in.Cmd, src))
+			continue
+		}
+		matches, _ := filepath.Glob(filepath.Join(root, clean))
+		if len(matches) == 0 {
+			probs = append(probs, fmt.Sprintf("line %d: %s source %q does not exist in the build context %s", in.Line, in.Cmd, src, root))
+			continue
+		}
+		if clean != "." && ignored(clean, pats) {
+			probs = append(probs, fmt.Sprintf("line %d: %s source %q is excluded by .dockerignore", in.Line, in.Cmd, src))
+		}
+	}
+	return probs
+}
+
+// checkCmd: the server command starts JupyterLab on all interfaces (a container's
+// published port reaches nothing bound to 127.0.0.1) at port 8888.
+func checkCmd(cmd []string) []string {
+	if len(cmd) == 0 {
+		return []string{"no CMD: the image must start JupyterLab"}
+	}
+	joined := " " + strings.Join(cmd, " ") + " "
+	var probs []string
+	if !strings.Contains(joined, " jupyter lab ") && !strings.Contains(joined, "jupyter-lab ") {
+		probs = append(probs, fmt.Sprintf("CMD %q does not start jupyter lab", cmd))
+	}
+	if !strings.Contains(joined, "--ip=0.0.0.0") && !strings.Contains(joined, "--ServerApp.ip=0.0.0.0") {
+		probs = append(probs, fmt.Sprintf("CMD %q does not bind 0.0.0.0 (--ip=0.0.0.0)", cmd))
+	}
+	if strings.Contains(joined, "--port=") && !strings.Contains(joined, "--port="+jupyterPort+" ") {
+		probs = append(probs, fmt.Sprintf("CMD %q does not serve on port %s", cmd, jupyterPort))
+	}
+	return probs
+}
+
+// checkGo: the pinned Go has go.mod's major.minor, a patch at least go.mod's (the
+// image sets GOTOOLCHAIN=local, so an older one cannot build the module), every
+// pinned checksum looks like a SHA-256, and the download is verified.
+func checkGo(df *dockerfile, mod modInfo, verified bool) []string {
+	var probs []string
+	gv, ok := df.Args["GO_VERSION"]
+	if !ok {
+		return []string{"no ARG GO_VERSION pinning the Go version"}
+	}
+	ma, mi, pa, err := version(gv)
+	if err != nil {
+		return []string{"ARG GO_VERSION: " + err.Error()}
+	}
+	wa, wi, wp, err := version(mod.GoVersion)
+	if err != nil {
+		return []string{"go.mod: " + err.Error()}
+	}
+	if ma != wa || mi != wi {
+		probs = append(probs, fmt.Sprintf("ARG GO_VERSION=%s is not Go %d.%d of go.mod's `go %s` line", gv, wa, wi, mod.GoVersion))
+	} else if pa < wp {
+		probs = append(probs, fmt.Sprintf("ARG GO_VERSION=%s is older than go.mod's `go %s`", gv, mod.GoVersion))
+	}
+	n := 0
+	for k, v := range df.Args {
+		if strings.HasPrefix(k, "GO_SHA256") {
+			n++
+			if !sha256RE.MatchString(v) {
+				probs = append(probs, fmt.Sprintf("ARG %s=%q is not a SHA-256 (64 hex digits)", k, v))
+			}
+		}
+	}
+	if n == 0 {
+		probs = append(probs, "no ARG GO_SHA256_* pinning the Go tarball's checksum")
+	}
+	if !verified {
+		probs = append(probs, "no RUN downloads go${GO_VERSION} and checks it with sha256sum -c")
+	}
+	return probs
+}
+
+// ---------------------------------------------------------------------------------
+// Tests.
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("repository root not found above docker/: %v", err)
+	}
+	return root
+}
+
+func load(t *testing.T, name string) (*dockerfile, string) {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	df, err := parseFile(name, string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return df, string(b)
+}
+
+func TestParseDockerfile(t *testing.T) {
+	cases := []struct {
+		name, src string
+		want      []instruction
+		wantErr   string
+	}{
+		{"comments and blanks", "# syntax=docker/dockerfile:1\n\n  # note\nFROM debian\n", []instruction{{4, "FROM", "debian"}}, ""},
+		{"lower-case keyword", "from debian AS base\n", []instruction{{1, "FROM", "debian AS base"}}, ""},
+		{"continuation with inner comment", "RUN a \\\n  # gone\n  && b \\\n\n  c\n", []instruction{{1, "RUN", "a && b c"}}, ""},
+		{"tab after keyword", "ENV\tA=1\n", []instruction{{1, "ENV", "A=1"}}, ""},
+		{"two instructions", "FROM x\nCMD [\"a\", \"b\"]\n", []instruction{{1, "FROM", "x"}, {2, "CMD", `["a", "b"]`}}, ""},
+		{"unterminated continuation", "FROM x\nRUN a \\\n", nil, "ends inside the continuation"},
+		{"heredoc", "FROM x\nRUN <<EOF\necho\nEOF\n", nil, "heredocs"},
+		{"escape directive", "# escape=`\nFROM x\n", nil, "escape directive"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := parseDockerfile(c.src)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestWordsAndKeyValues(t *testing.T) {
+	cases := []struct {
+		cmd, args string
+		want      string
+	}{
+		{"ENV", `A=1 B="two words" C='x y'`, "[[A 1] [B two words] [C x y]]"},
+		{"ENV", `A=x\ y PATH=/a:$PATH`, "[[A x y] [PATH /a:$PATH]]"}, // an escaped space stays in the value
+		{"ENV", `LEGACY some value`, "[[LEGACY some value]]"},
+		{"ARG", `NODEFAULT`, "[[NODEFAULT ]]"},
+	}
+	for _, c := range cases {
+		kv, err := keyValues(c.cmd, c.args)
+		if err != nil {
+			t.Fatalf("%s %s: %v", c.cmd, c.args, err)
+		}
+		if got := fmt.Sprint(kv); got != c.want {
+			t.Errorf("%s %s = %s, want %s", c.cmd, c.args, got, c.want)
+		}
+	}
+	if _, err := words(`"open`); err == nil {
+		t.Error(`words("\"open") did not report the unterminated quote`)
+	}
+}
+
+func TestIgnored(t *testing.T) {
+	pats := []string{".git", "out", "**/*.test"}
+	cases := []struct {
+		path string
+		want bool
+	}{
+		{"out", true}, {"out/notebooks/a.html", true}, {".git/HEAD", true},
+		{"fmlib/ode/ode.test", true}, {"x.test", true},
+		{"outside", false}, {"fmlib/ode/ode.go", false}, {"go.mod", false},
+	}
+	for _, c := range cases {
+		if got := ignored(c.path, pats); got != c.want {
+			t.Errorf("ignored(%q) = %v, want %v", c.path, got, c.want)
+		}
+	}
+}
+
+// TestDockerfiles runs every check on the real Dockerfiles.
+func TestDockerfiles(t *testing.T) {
+	root := repoRoot(t)
+	mod, err := readModInfo(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Dockerfile", "Dockerfile.cuda"} {
+		t.Run(name, func(t *testing.T) {
+			df, _ := load(t, name)
+			for _, p := range check(df, root, mod) {
+				t.Error(p)
+			}
+		})
+	}
+}
+
+// TestBaseImages: the CPU image is Debian 12, the GPU one NVIDIA's CUDA 13 image.
+func TestBaseImages(t *testing.T) {
+	for _, c := range []struct{ file, want string }{
+		{"Dockerfile", "debian:bookworm"},
+		{"Dockerfile.cuda", "nvidia/cuda:13."},
+	} {
+		df, _ := load(t, c.file)
+		from := df.Final[0].Args
+		if from == "${BASE_IMAGE}" || from == "$BASE_IMAGE" {
+			from = df.Args["BASE_IMAGE"]
+		}
+		if !strings.HasPrefix(from, c.want) {
+			t.Errorf("%s: base image %q, want %s...", c.file, from, c.want)
+		}
+	}
+}
+
+// parallel checks that gpu holds every instruction of cpu in the same order (the
+// base image's default aside).
+func parallel(cpu, gpu *dockerfile) error {
+	key := func(in instruction) string {
+		if in.Cmd == "ARG" && strings.HasPrefix(in.Args, "BASE_IMAGE=") {
+			return "ARG BASE_IMAGE"
+		}
+		return in.Cmd + " " + in.Args
+	}
+	j := 0
+	for _, in := range cpu.Insts {
+		for j < len(gpu.Insts) && key(gpu.Insts[j]) != key(in) {
+			j++
+		}
+		if j == len(gpu.Insts) {
+			return fmt.Errorf("%s line %d (%s) is missing from %s or out of order", cpu.Name, in.Line, key(in), gpu.Name)
+		}
+		j++
+	}
+	return nil
+}
+
+// TestCUDAParallel: Dockerfile.cuda holds every instruction of Dockerfile in the same
+// order, so a change to one that is not made to the other fails here; and a change
+// made to one file only is caught.
+func TestCUDAParallel(t *testing.T) {
+	cpu, src := load(t, "Dockerfile")
+	gpu, _ := load(t, "Dockerfile.cuda")
+	if err := parallel(cpu, gpu); err != nil {
+		t.Fatal(err)
+	}
+	for _, change := range [][2]string{
+		{"EXPOSE 8888", "EXPOSE 8888 9000"},      // an edited instruction
+		{"USER gofm\n", "USER gofm\nRUN true\n"}, // an added one
+	} {
+		edited := strings.Replace(src, change[0], change[1], 1)
+		if edited == src {
+			t.Fatalf("Dockerfile no longer contains %q", change[0])
+		}
+		cpu2, err := parseFile("edited Dockerfile", edited)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if parallel(cpu2, gpu) == nil {
+			t.Errorf("changing %q to %q in Dockerfile only was not caught", change[0], change[1])
+		}
+	}
+}
+
+// TestCUDAEnvironment: the GPU image installs jax's CUDA PJRT plugin into the venv and
+// sets the environment so that fmlib/backend.FindPlugin finds it where pip puts it
+// and the CUDA libraries of the wheels are on the loader's path.
+func TestCUDAEnvironment(t *testing.T) {
+	df, _ := load(t, "Dockerfile.cuda")
+	venv := df.Env["VIRTUAL_ENV"]
+	if venv == "" || venv != df.Env["GOFM_VENV"] {
+		t.Fatalf("VIRTUAL_ENV=%q must name the venv kernel/install.sh creates (GOFM_VENV=%q)", venv, df.Env["GOFM_VENV"])
+	}
+	pip := false
+	for _, in := range df.Final {
+		if in.Cmd == "RUN" && strings.Contains(in.Args, "pip install") && strings.Contains(in.Args, "jax-cuda13-pjrt") {
+			pip = true
+		}
+	}
+	if !pip {
+		t.Error("no RUN pip-installs jax-cuda13-pjrt")
+	}
+	site := venv + "/site-packages"
+	for _, dir := range []string{site + "/nvidia/cu13/lib", site + "/nvidia/cudnn/lib"} {
+		if !strings.Contains(":"+df.Env["LD_LIBRARY_PATH"]+":", ":"+dir+":") {
+			t.Errorf("LD_LIBRARY_PATH=%q lacks %s", df.Env["LD_LIBRARY_PATH"], dir)
+		}
+	}
+	if want := "--xla_gpu_cuda_data_dir=" + site + "/nvidia/cu13"; !strings.Contains(df.Env["XLA_FLAGS"], want) {
+		t.Errorf("XLA_FLAGS=%q lacks %s", df.Env["XLA_FLAGS"], want)
+	}
+
+	// Lay out the venv as pip does, under a temporary root, and ask FindPlugin with the
+	// image's environment (its absolute paths moved under that root).
+	tmp := t.TempDir()
+	plugin := filepath.Join(tmp, venv, "lib", "python3.12", "site-packages", "jax_plugins", "xla_cuda13", "xla_cuda_plugin.so")
+	if err := os.MkdirAll(filepath.Dir(plugin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(plugin, []byte("not a real plugin"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lookup := func(k string) (string, bool) {
+		if k == "HOME" {
+			return filepath.Join(tmp, "home", "gofm"), true
+		}
+		v, ok := df.Env[k]
+		if !ok || k == "PJRT_PLUGIN_LIBRARY_PATH" && v == "" {
+			return "", false
+		}
+		var parts []string
+		for _, p := range filepath.SplitList(v) {
+			if strings.HasPrefix(p, "/") {
+				p = filepath.Join(tmp, p)
+			}
+			parts = append(parts, p)
+		}
+		return strings.Join(parts, string(os.PathListSeparator)), true
+	}
+	got, searched := backend.FindPlugin("cuda", lookup)
+	if got != "" && !strings.HasPrefix(got, tmp) {
+		t.Skipf("this machine has its own CUDA plugin (%s), found before the image's layout", got)
+	}
+	if want, _ := filepath.EvalSymlinks(plugin); got != want {
+		t.Errorf("FindPlugin with the image's environment found %q, want %q; searched %v", got, want, searched)
+	}
+}
+
+// TestChecksFailOnBrokenDockerfiles breaks the CPU Dockerfile in one way at a time
+// and requires the checks to report that breakage.
+func TestChecksFailOnBrokenDockerfiles(t *testing.T) {
+	root := repoRoot(t)
+	mod, err := readModInfo(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, src := load(t, "Dockerfile")
+	ma, mi, pa, _ := version(mod.GoVersion)
+	sub := func(old, new string) func(string) string {
+		return func(s string) string { return strings.ReplaceAll(s, old, new) }
+	}
+	appendLine := func(l string) func(string) string { return func(s string) string { return s + l + "\n" } }
+	cases := []struct {
+		name   string
+		mutate func(string) string
+		want   string // a substring of the expected problem
+	}{
+		{"empty token in CMD", sub(`"--no-browser",`, `"--no-browser", "--ServerApp.token=",`), "empty Jupyter token"},
+		{"empty quoted token in RUN", appendLine(`RUN jupyter lab --NotebookApp.token='' &`), "empty Jupyter token"},
+		{"empty password", sub(`"--no-browser",`, `"--no-browser", "--ServerApp.password=''",`), "empty Jupyter token or password"},
+		{"xsrf disabled", sub(`"--no-browser",`, `"--no-browser", "--ServerApp.disable_check_xsrf=True",`), "XSRF"},
+		{"token baked in", appendLine(`ENV JUPYTER_TOKEN=secret`), "bakes a token"},
+		{"empty JUPYTER_TOKEN in RUN", appendLine(`RUN JUPYTER_TOKEN= jupyter lab`), "empty JUPYTER_TOKEN"},
+		{"install.sh not run", sub("bash kernel/install.sh", "true"), "kernel/install.sh"},
+		{"no simd", sub("GOEXPERIMENT=simd", "GOEXPERIMENT=none"), "GOEXPERIMENT=simd"},
+		{"no JupyterLab", sub("GOFM_JUPYTERLAB=1", "GOFM_JUPYTERLAB=0"), "GOFM_JUPYTERLAB=1"},
+		{"missing COPY source", appendLine(`COPY --chown=gofm:gofm no-such-file.txt ./`), "does not exist"},
+		{"COPY from outside the context", appendLine(`COPY ../secrets ./`), "outside the build context"},
+		{"ADD of a URL", appendLine(`ADD https://example.com/x.tar.gz /tmp/`), "not checksum-verified"},
+		{"no EXPOSE", sub("EXPOSE 8888", "EXPOSE 9999"), "EXPOSE 8888"},
+		{"healthcheck off", sub("HEALTHCHECK --interval=30s", "HEALTHCHECK NONE\nLABEL x=y\n#"), "HEALTHCHECK"},
+		{"root at the end", appendLine("USER root"), "must not run as root"},
+		{"no USER", sub("USER gofm\n", ""), "no USER"},
+		{"localhost only", sub(`"--ip=0.0.0.0", `, ""), "0.0.0.0"},
+		{"other port", sub(`"--port=8888"`, `"--port=9000"`), "port 8888"},
+		{"no CMD", sub(`CMD ["jupyter"`, `LABEL x=["jupyter"`), "no CMD"},
+		{"Go minor differs", sub("ARG GO_VERSION=", fmt.Sprintf("ARG GO_VERSION=%d.%d.99\nARG UNUSED=", ma, mi-1)), "is not Go"},
+		{"Go older than go.mod", sub("ARG GO_VERSION=", fmt.Sprintf("ARG GO_VERSION=%d.%d.%d\nARG UNUSED=", ma, mi, pa-1)), "older than go.mod"},
+		{"bad checksum", sub("ARG GO_SHA256_AMD64=", "ARG GO_SHA256_AMD64=abc\nARG UNUSED="), "not a SHA-256"},
+		{"checksum not verified", sub("sha256sum -c", "sha256sum"), "sha256sum -c"},
+		{"gonb pinned", appendLine("RUN go install github.com/janpfeifer/gonb@" + mod.GonbVersion), "gonb version"},
+		{"gonb version repeated", appendLine("ARG GONB=" + mod.GonbVersion), "gonb version"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.name == "Go older than go.mod" && pa == 0 {
+				t.Skip("go.mod's go line has patch 0: no older patch exists")
+			}
+			broken := c.mutate(src)
+			if broken == src {
+				t.Fatal("the mutation changed nothing: the Dockerfile no longer has the text this case edits")
+			}
+			path := filepath.Join(t.TempDir(), "Dockerfile")
+			if err := os.WriteFile(path, []byte(broken), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			df, err := parseFile(path, broken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			probs := check(df, root, mod)
+			for _, p := range probs {
+				if strings.Contains(p, c.want) {
+					return
+				}
+			}
+			t.Errorf("no problem containing %q; got %q", c.want, probs)
+		})
+	}
+}
+
+// TestDockerignoreExcludesSource: a COPY of a path that .dockerignore excludes is an
+// error (the build would fail with "not found"), in a small context made here.
+func TestDockerignoreExcludesSource(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{"out/report.html", "keep.txt"} {
+		p := filepath.Join(root, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, ".dockerignore"), []byte("# build outputs\nout/\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		copy    string
+		wantBad bool
+	}{
+		{"COPY out/report.html /x", true},
+		{"COPY keep.txt /x", false},
+		{"COPY . /x", false}, // the whole context is fine: Docker leaves the ignored part out
+	}
+	for _, c := range cases {
+		probs := checkCopy(instruction{Line: 1, Cmd: "COPY", Args: strings.TrimPrefix(c.copy, "COPY ")}, root, []string{"out"})
+		if got := len(probs) > 0; got != c.wantBad {
+			t.Errorf("%s: problems %q, want problem: %v", c.copy, probs, c.wantBad)
+		}
+	}
+	pats, err := dockerignore(root)
+	if err != nil || fmt.Sprint(pats) != "[out]" {
+		t.Errorf("dockerignore(%s) = %v, %v; want [out]", root, pats, err)
+	}
+}
+
+// TestRepoDockerignore: the repository's .dockerignore keeps build outputs, git
+// history and test binaries out of the context.
+func TestRepoDockerignore(t *testing.T) {
+	pats, err := dockerignore(repoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"out/notebooks/01.html", ".git/config", "fmlib/ode/ode.test"} {
+		if !ignored(p, pats) {
+			t.Errorf(".dockerignore does not exclude %s (patterns %q)", p, pats)
+		}
+	}
+	for _, p := range []string{"go.mod", "kernel/install.sh", "notebooks/01.ipynb", "docker/Dockerfile"} {
+		if ignored(p, pats) {
+			t.Errorf(".dockerignore excludes %s, which the image needs", p)
+		}
+	}
+}
+
+func Example_parseDockerfile() {
+	insts, err := parseDockerfile(`# a comment
+FROM debian:bookworm-slim
+RUN apt-get update \
+    # comments inside a continuation are dropped
+ && apt-get install -y curl
+CMD ["jupyter", "lab"]
+`)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, in := range insts {
+		fmt.Printf("%d %s %s\n", in.Line, in.Cmd, in.Args)
+	}
+	// Output:
+	// 2 FROM debian:bookworm-slim
+	// 3 RUN apt-get update && apt-get install -y curl
+	// 6 CMD ["jupyter", "lab"]
+}
