@@ -33,7 +33,7 @@ unit:
 	$(GO) test ./...
 
 kernel-check:
-	$(PY) -m unittest kernel/kernel_check.py 2>&1 | grep -v -E '^[IWE][0-9]{4} |Debugger warning|frozen modules|PYDEVD_DISABLE|Note: Debugging' ; exit $${PIPESTATUS[0]}
+	$(PY) -m unittest -v kernel/kernel_check.py
 
 ## lab: start Jupyter (classic Notebook here; JupyterLab where installed) on 127.0.0.1 with a token, at notebooks/.
 lab: install

@@ -7,11 +7,14 @@ check instead of hanging it. GoNB's known gaps are asserted as gaps (see the
 README's "Known limitations"): if GoNB closes one, the matching test fails and
 tells us to update the README.
 """
+import os
+import tempfile
 import time
 import unittest
 from queue import Empty
 
 import jupyter_kernel_test
+from jupyter_client.manager import start_new_kernel
 from jupyter_client.utils import run_sync
 
 # A Go cell is compiled before it runs: about a second with a warm build cache,
@@ -41,11 +44,21 @@ class GofmKernelTests(jupyter_kernel_test.KernelTests):
 
     @classmethod
     def setUpClass(cls):
-        super().setUpClass()
+        # GoNB logs every step to stderr; keep that out of the test report, in a file
+        # whose path is printed (GOFM_KERNEL_LOG chooses it).
+        path = os.environ.get("GOFM_KERNEL_LOG") or os.path.join(tempfile.gettempdir(), "gofm-kernel-check.log")
+        cls.kernel_log = open(path, "w")
+        print("kernel log: %s" % path)
+        cls.km, cls.kc = start_new_kernel(kernel_name=cls.kernel_name, stderr=cls.kernel_log, stdout=cls.kernel_log)
         # Wire the cell module to this checkout, as every notebook's first cell does.
         wire = '!*bash "$(dirname "$(go env -C "$GONB_DIR" GOMOD)")/kernel/wire.sh"'
         reply = cls.kc.execute_interactive(wire, timeout=EXEC_TIMEOUT, output_hook=lambda msg: None)
         assert reply["content"]["status"] == "ok", "wiring the cell module failed: %s" % reply["content"]
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.kernel_log.close()
 
     def execute_helper(self, code, timeout=EXEC_TIMEOUT, **kw):
         return super().execute_helper(code, timeout=timeout, **kw)
@@ -83,6 +96,16 @@ class GofmKernelTests(jupyter_kernel_test.KernelTests):
         self.flush_channels()
         reply, output_msgs = self.execute_helper(code=self.code_hello_world)
         self.assertEqual(reply["content"]["status"], "ok")
+
+    def test_execute_result_known_gap(self):
+        """Known gap: GoNB publishes no execute_result; a cell's output is what it prints."""
+        self.flush_channels()
+        reply, output_msgs = self.execute_helper(code='%%\nfmt.Println(6 * 7)')
+        self.assertEqual(reply["content"]["status"], "ok")
+        types = [m["msg_type"] for m in output_msgs]
+        self.assertIn("stream", types)
+        self.assertNotIn("execute_result", types,
+                         "GoNB now sends execute_result: update the README's known limitations and add code_execute_result")
 
     def test_is_complete_known_gap(self):
         """Known gap: GoNB never answers is_complete_request (console clients wait forever)."""
