@@ -9,6 +9,8 @@
 //   - an output of type "error" (compile errors, kernel errors);
 //   - "panic:" in any text output (a Go runtime panic);
 //   - "exit status N" with N != 0 (a failed program or `!command`);
+//   - a line starting with "CHECK FAILED: " (a numerical check of fmlib/verify
+//     that did not hold: a notebook's verification failing fails the run);
 //   - a cell that calls a plots.Display function but produced no PNG image
 //     (GoNB can lose a display sent just before the cell's program exits);
 //   - a code cell that was never executed.

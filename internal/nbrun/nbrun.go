@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/gofm/gofm/fmlib/verify"
 )
 
 // Options configures Run.
@@ -185,6 +187,8 @@ var (
 	panicRE   = regexp.MustCompile(`(?m)^panic: |\bpanic: `)
 	exitRE    = regexp.MustCompile(`exit status ([0-9]+)`)
 	displayRE = regexp.MustCompile(`\bplots\.Display\w*\(`)
+	// checkRE matches the line that fmlib/verify prints for a failed check.
+	checkRE = regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(verify.FailMarker) + `(.*)$`)
 )
 
 // Check scans an executed notebook (its JSON) for the problems listed in the
@@ -224,6 +228,9 @@ func Check(data []byte) ([]Problem, error) {
 			for _, t := range texts {
 				if loc := panicRE.FindStringIndex(t); loc != nil {
 					probs = append(probs, Problem{i, "panic: " + firstLine(t[loc[1]:])})
+				}
+				for _, m := range checkRE.FindAllStringSubmatch(t, -1) {
+					probs = append(probs, Problem{i, "failed check: " + firstLine(m[1])})
 				}
 				for _, m := range exitRE.FindAllStringSubmatch(t, -1) {
 					if m[1] != "0" {

@@ -34,6 +34,9 @@ func TestCheck(t *testing.T) {
 		{"panic inside html", cellJSON(`"x"`, `{"output_type": "display_data", "data": {"text/html": "<pre>panic: in html</pre>"}}`, true), []string{"panic: in html"}},
 		{"lost display", cellJSON(`["plots.Display(p, 600, 400)"]`, ``, true), []string{"no PNG output"}},
 		{"display shown", cellJSON(`["plots.Display(p, 600, 400)"]`, png, true), nil},
+		{"failed check", cellJSON(`"x"`, `{"output_type": "stream", "name": "stdout", "text": ["ok: 1, tolerance 2: holds\n", "CHECK FAILED: max error: 3, tolerance 1: does not hold\n"]}`, true),
+			[]string{"failed check: max error: 3, tolerance 1"}},
+		{"check words mid-line are prose", cellJSON(`"x"`, `{"output_type": "stream", "name": "stdout", "text": "a line that quotes CHECK FAILED: is fine\n"}`, true), nil},
 		{"not executed", cellJSON(`"fmt.Println(1)"`, ``, false), []string{"not executed"}},
 	}
 	for _, c := range cases {
@@ -83,6 +86,7 @@ func TestRunOnTestdata(t *testing.T) {
 		{"panic.ipynb", []string{"panic: assignment to entry in nil map", "exit status 2"}},
 		{"compile.ipynb", []string{"error output"}},
 		{"shell.ipynb", []string{"exit status 1"}},
+		{"check.ipynb", []string{"failed check: deliberately wrong identity"}},
 	}
 	for _, c := range cases {
 		res, err := Run(filepath.Join("testdata", c.notebook), Options{OutDir: out, HTML: c.notebook == "panic.ipynb"})
