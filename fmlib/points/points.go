@@ -78,3 +78,34 @@ func FromTensor(t *tensors.Tensor) ([][]float64, error) {
 	}
 	return out, nil
 }
+
+// Moments returns the sample mean and the sample standard deviation (with the
+// n-1 denominator) of every coordinate of a point set. With one point the
+// standard deviations are 0.
+func Moments(p [][]float64) (mean, std []float64, err error) {
+	n, d, err := Check(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	mean, std = make([]float64, d), make([]float64, d)
+	for _, row := range p {
+		for j, v := range row {
+			mean[j] += v
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	if n == 1 {
+		return mean, std, nil
+	}
+	for _, row := range p {
+		for j, v := range row {
+			std[j] += (v - mean[j]) * (v - mean[j])
+		}
+	}
+	for j := range std {
+		std[j] = math.Sqrt(std[j] / float64(n-1))
+	}
+	return mean, std, nil
+}

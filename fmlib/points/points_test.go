@@ -68,3 +68,31 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("FromTensor on int32: err = %v", err)
 	}
 }
+
+func TestMoments(t *testing.T) {
+	cases := []struct {
+		name      string
+		p         [][]float64
+		mean, std []float64
+	}{
+		{"one point", [][]float64{{1, -2}}, []float64{1, -2}, []float64{0, 0}},
+		// (0,0),(2,4): mean (1,2); deviations (±1, ±2); n-1 = 1 gives std (sqrt 2, sqrt 8).
+		{"two points", [][]float64{{0, 0}, {2, 4}}, []float64{1, 2}, []float64{math.Sqrt2, math.Sqrt(8)}},
+		{"1D", [][]float64{{1}, {2}, {3}}, []float64{2}, []float64{1}},
+	}
+	const tol = 1e-12 // a handful of additions of small integers: exact up to rounding of the square root
+	for _, c := range cases {
+		m, s, err := Moments(c.p)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for j := range c.mean {
+			if math.Abs(m[j]-c.mean[j]) > tol || math.Abs(s[j]-c.std[j]) > tol {
+				t.Errorf("%s: coordinate %d: mean %v std %v, want %v %v", c.name, j, m[j], s[j], c.mean[j], c.std[j])
+			}
+		}
+	}
+	if _, _, err := Moments([][]float64{{1, 2}, {3}}); err == nil {
+		t.Error("Moments accepted a ragged set")
+	}
+}

@@ -1,0 +1,84 @@
+// Package ode integrates ordinary differential equations dx/dt = f(t, x) whose
+// right-hand side is a GoMLX graph function (a velocity Field). The solver
+// knows nothing about probability paths: flow-matching samplers and the
+// likelihood package give it a Field and get states back.
+//
+// # Explicit Runge-Kutta methods
+//
+// A method with s stages is a Butcher tableau (A, b, c). One step of size h
+// from (t, x) computes
+//
+//	k_i = f(t + c_i h, x + h \sum_{j<i} a_{ij} k_j),   i = 1..s
+//	x'  = x + h \sum_i b_i k_i
+//
+// Fixed-step tableaux (order p; global error O(h^p)):
+//
+//	Euler    (p=1): c=(0),            b=(1)
+//	Midpoint (p=2): c=(0,1/2),        a21=1/2,       b=(0,1)
+//	Heun     (p=2): c=(0,1),          a21=1,         b=(1/2,1/2)
+//	RK4      (p=4): c=(0,1/2,1/2,1),  a21=1/2, a32=1/2, a43=1, b=(1/6,1/3,1/3,1/6)
+//
+// # Dormand-Prince 5(4)
+//
+// Dopri5 has 7 stages with c = (0, 1/5, 3/10, 4/5, 8/9, 1, 1). Its 5th-order
+// weights b equal the 7th row of A, so k_7 = f(t+h, x') is the first stage of
+// the next step ("first same as last", FSAL): an attempted step costs 6 field
+// evaluations. The embedded 4th-order weights b* give the error estimate
+//
+//	err = h \sum_i (b_i - b*_i) k_i
+//
+// normalised per element by sc = Atol + Rtol * max(|x|, |x'|) and reduced with
+// the RMS norm over all elements of all state tensors:
+//
+//	E = sqrt( (1/N) \sum (err / sc)^2 )
+//
+// The step is accepted when E <= 1.
+//
+// # Step-size controller
+//
+// A PI controller (Hairer, Norsett & Wanner, Solving ODEs I, sec. II.4, and their
+// DOPRI5 code) with beta = PIBeta = 0.04 and alpha = PIAlpha = 1/5 - 0.75 beta = 0.17:
+//
+//	accepted: h <- h * clamp(0.9 * E^{-alpha} * E_prev^{beta}, 0.2, 10),  E_prev <- max(E, 1e-4)
+//	rejected: h <- h * max(0.2, 0.9 * E^{-alpha})   (never grows after a rejection)
+//
+// Safety = 0.9, MinFactor = 0.2, MaxFactor = 10. The last step is shortened to
+// land exactly on t1. When InitialStep is 0 the first step follows Hairer's
+// heuristic: with d0 = ||x0||, d1 = ||f(t0,x0)|| (same scaled RMS norm),
+// h0 = 0.01 d0/d1 (1e-6 if either is below 1e-5), one probe evaluation
+// f1 = f(t0+h0, x0 + h0 f0) gives d2 = ||f1 - f0||/h0, h1 = (0.01/max(d1,d2))^{1/5},
+// and h = min(100 h0, h1, |t1-t0|).
+//
+// Guards (Solve returns an error, it never loops forever): more than MaxSteps
+// attempted steps (default 10000); a step size below MinStep (default
+// 1e-12 |t1-t0|); an error estimate that is NaN/Inf 8 times in a row while h
+// is shrunk by 0.2 each time (the message names t and says NaN/Inf); NaN/Inf
+// in x0 or in f(t0, x0). Fixed-step methods check every new state for NaN/Inf
+// and report the step's interval.
+//
+// # Counting
+//
+// Stats.NFE counts field evaluations performed by the compiled graphs:
+// fixed-step stages * Steps; Dopri5 1 (k1 at t0) + 1 (initial-step probe, only
+// when InitialStep == 0) + 6 per attempted step. Accepted/Rejected count steps.
+//
+// # Performance design
+//
+// GoMLX has no While op, so a Go loop drives compiled step graphs. Each step
+// kind is one graph whose times t and h are scalar float32 inputs (never
+// constants), so it compiles once per number of state tensors and input
+// shapes and is reused by every step and every later Solve on the same
+// Solver (Exec caches per input shapes):
+//
+//	fixed step:   (t, h, x..., aux...)        -> (x'..., number of non-finite elements)
+//	Dopri5 init:  (t, x..., aux...)           -> (f..., ||x||, ||f||)
+//	Dopri5 probe: (t, h, x..., f0..., aux...) -> ||f(t+h, x+h f0) - f0||
+//	Dopri5 trial: (t, h, x..., k1..., aux...) -> (x'..., k7..., E)
+//
+// States and stages stay on the device as tensors between steps; only one
+// scalar per step (E, or the non-finite count) is read by the host. Times are
+// kept in float64 on the host and handed to the graph as float32. With a
+// *model.Store the graphs are built by model.NewExec, so the field can read
+// the store's variables through its scope; without one, graph.NewExec is used
+// and the field gets a nil scope.
+package ode
