@@ -1,0 +1,268 @@
+package models
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/nn"
+	"github.com/gomlx/gomlx/support/exceptions"
+)
+
+// Defaults used by MLPConfig fields left at their zero value.
+const (
+	// DefaultActivation is the hidden-layer nonlinearity when MLPConfig.Activation is "".
+	DefaultActivation = "silu"
+
+	// DefaultTimeEmbedDim is the width of the sinusoidal time embedding when
+	// MLPConfig.TimeEmbedDim is 0: 32 sine/cosine pairs. For a 2D input it is
+	// the largest part of the first layer's input, which lets the network
+	// change its behaviour sharply in t (the velocity of a flow towards a
+	// multi-modal distribution changes quickly near t = 1).
+	DefaultTimeEmbedDim = 64
+
+	// DefaultMinFreq and DefaultMaxFreq bound the angular frequencies (radians
+	// per unit of t) of the time embedding when MLPConfig.MinFreq / MaxFreq
+	// are 0. With t in [0, 1], frequency 1 gives a sine that is monotone on
+	// the whole interval (a smooth "clock"), and frequency 100 resolves
+	// changes on a time scale of about 2*pi/100 ~ 0.06 per period.
+	DefaultMinFreq = 1.0
+	DefaultMaxFreq = 100.0
+)
+
+// DefaultHidden are the hidden-layer widths used when MLPConfig.Hidden is nil.
+var DefaultHidden = []int{256, 256, 256}
+
+// activations maps the accepted names to GoMLX activation types.
+var activations = map[string]activation.Type{
+	"silu": activation.TypeSilu,
+	"relu": activation.TypeRelu,
+	"gelu": activation.TypeGelu,
+	"tanh": activation.TypeTanh,
+	"selu": activation.TypeSelu,
+}
+
+// Activations returns the accepted activation names, sorted.
+func Activations() []string {
+	names := make([]string, 0, len(activations))
+	for n := range activations {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// MLPConfig configures MLP. The zero value is the default network: three
+// hidden layers of 256 units, SiLU, a 64-wide time embedding with
+// frequencies from 1 to 100 radians per unit time.
+type MLPConfig struct {
+	// Hidden are the widths of the hidden layers, input side first. nil means
+	// DefaultHidden; an empty non-nil slice means no hidden layer (a linear
+	// map of [x, embed(t)]).
+	Hidden []int
+
+	// Activation is one of Activations(): "silu" (default), "relu", "gelu"
+	// (exact, erf-based), "tanh", "selu".
+	Activation string
+
+	// TimeEmbedDim is the (even) width of the sinusoidal time embedding;
+	// 0 means DefaultTimeEmbedDim.
+	TimeEmbedDim int
+
+	// MinFreq and MaxFreq are the lowest and highest angular frequencies of
+	// the time embedding (0 means the defaults; need 0 < MinFreq <= MaxFreq).
+	MinFreq, MaxFreq float64
+
+	// FusedActivation computes the hidden-layer activation inside the fused
+	// dense op of backends that have one (the pure-Go backend does). The
+	// result is the same function; it is a speed option for the forward pass.
+	// Ignored for "selu", which no backend fuses.
+	FusedActivation bool
+}
+
+// Resolved returns a copy of c with every zero-valued field replaced by its
+// default. It does not validate.
+func (c MLPConfig) Resolved() MLPConfig {
+	r := c
+	if r.Hidden == nil {
+		r.Hidden = append([]int(nil), DefaultHidden...)
+	} else {
+		r.Hidden = append([]int{}, c.Hidden...)
+	}
+	if r.Activation == "" {
+		r.Activation = DefaultActivation
+	}
+	if r.TimeEmbedDim == 0 {
+		r.TimeEmbedDim = DefaultTimeEmbedDim
+	}
+	if r.MinFreq == 0 {
+		r.MinFreq = DefaultMinFreq
+	}
+	if r.MaxFreq == 0 {
+		r.MaxFreq = DefaultMaxFreq
+	}
+	return r
+}
+
+// Validate reports the first invalid setting of c (after defaults are
+// applied), with the accepted values.
+func (c MLPConfig) Validate() error {
+	r := c.Resolved()
+	for i, w := range r.Hidden {
+		if w <= 0 {
+			return fmt.Errorf("models: MLPConfig.Hidden[%d] = %d; hidden widths must be positive (e.g. []int{256, 256, 256}, or nil for that default)", i, w)
+		}
+	}
+	if _, ok := activations[strings.ToLower(r.Activation)]; !ok {
+		return fmt.Errorf("models: MLPConfig.Activation %q is unknown; valid names are %s (\"\" means %q)",
+			r.Activation, strings.Join(Activations(), ", "), DefaultActivation)
+	}
+	if r.TimeEmbedDim < 0 || r.TimeEmbedDim%2 != 0 {
+		return fmt.Errorf("models: MLPConfig.TimeEmbedDim = %d; it must be a positive even number (sine/cosine pairs), or 0 for the default %d", r.TimeEmbedDim, DefaultTimeEmbedDim)
+	}
+	if !(r.MinFreq > 0) || !(r.MaxFreq >= r.MinFreq) || math.IsInf(r.MaxFreq, 0) {
+		return fmt.Errorf("models: time-embedding frequencies MinFreq = %g, MaxFreq = %g; need 0 < MinFreq <= MaxFreq < Inf (0 means the defaults %g and %g)",
+			r.MinFreq, r.MaxFreq, DefaultMinFreq, DefaultMaxFreq)
+	}
+	return nil
+}
+
+// NumParams is the number of trainable scalars of the MLP for inputs of
+// dimension d:
+//
+//	widths w_0 = d + E, w_1..w_L = Hidden, w_{L+1} = d;
+//	params = sum_{l=0..L} (w_l * w_{l+1} + w_{l+1})   (weights + biases)
+//
+// It returns an error if c is invalid or d < 1.
+func (c MLPConfig) NumParams(d int) (int, error) {
+	if err := c.Validate(); err != nil {
+		return 0, err
+	}
+	if d < 1 {
+		return 0, fmt.Errorf("models: input dimension %d; need d >= 1", d)
+	}
+	r := c.Resolved()
+	widths := append([]int{d + r.TimeEmbedDim}, r.Hidden...)
+	widths = append(widths, d)
+	n := 0
+	for l := 0; l+1 < len(widths); l++ {
+		n += widths[l]*widths[l+1] + widths[l+1]
+	}
+	return n, nil
+}
+
+// Frequencies returns the TimeEmbedDim/2 angular frequencies of the time
+// embedding of the (resolved) config: log-spaced from MinFreq to MaxFreq,
+//
+//	omega_k = MinFreq * (MaxFreq/MinFreq)^(k/(K-1)),  k = 0..K-1, K = TimeEmbedDim/2
+//
+// (omega_0 = MinFreq when K = 1).
+func (c MLPConfig) Frequencies() []float64 {
+	r := c.Resolved()
+	k := r.TimeEmbedDim / 2
+	out := make([]float64, k)
+	for i := range out {
+		if k == 1 {
+			out[i] = r.MinFreq
+			continue
+		}
+		out[i] = r.MinFreq * math.Pow(r.MaxFreq/r.MinFreq, float64(i)/float64(k-1))
+	}
+	return out
+}
+
+// TimeEmbedding returns the sinusoidal embedding of t for the given
+// frequencies: shape t.Shape + [2K], laid out as
+//
+//	[sin(omega_0 t), ..., sin(omega_{K-1} t), cos(omega_0 t), ..., cos(omega_{K-1} t)].
+//
+// t must be a float tensor of any shape.
+func TimeEmbedding(t *graph.Node, freqs []float64) *graph.Node {
+	if len(freqs) == 0 {
+		exceptions.Panicf("models.TimeEmbedding: no frequencies given")
+	}
+	if !t.DType().IsFloat() {
+		exceptions.Panicf("models.TimeEmbedding: t must be a float tensor, got %s", t.Shape())
+	}
+	g := t.Graph()
+	w := make([]float64, len(freqs))
+	copy(w, freqs)
+	omega := graph.ConvertDType(graph.Const(g, w), t.DType()) // [K]
+	rank := t.Rank()
+	tt := graph.InsertAxes(t, rank)                       // [..., 1]
+	omega = graph.ExpandLeftToRank(omega, rank+1)         // [1.., K]
+	dims := append(append([]int(nil), t.Shape().Dimensions...), len(freqs))
+	arg := graph.Mul(graph.BroadcastToDims(tt, dims...), graph.BroadcastToDims(omega, dims...))
+	return graph.Concatenate([]*graph.Node{graph.Sin(arg), graph.Cos(arg)}, rank)
+}
+
+// MLP is a time-conditioned multilayer perceptron f(x, t) -> R^D, the
+// velocity (or score / noise) network for points x of shape [B, D]. t is a
+// scalar (one time for the batch, as ODE solvers pass it) or has shape [B]
+// or [B, 1]; it is converted to x's dtype.
+//
+// The input of the first layer is the concatenation [x, embed(t)] of shape
+// [B, D + TimeEmbedDim] (see TimeEmbedding and MLPConfig.Frequencies); each
+// hidden layer is activation(h W + b); the output layer is linear with D
+// units. Weights use the scope's initializer (GoMLX's default is He-normal
+// with zero biases, seeded by the store's RNG).
+//
+// Variables live under scope/"layer_0" ... "layer_{L-1}" and scope/"output".
+// Calling MLP several times with the same scope (e.g. several stages of an
+// ODE step inside one graph) reuses the same weights.
+//
+// It panics (GoMLX style) if cfg is invalid (see MLPConfig.Validate) or the
+// shapes do not fit.
+func MLP(scope *model.Scope, x, t *graph.Node, cfg MLPConfig) *graph.Node {
+	if err := cfg.Validate(); err != nil {
+		exceptions.Panicf("%v", err)
+	}
+	r := cfg.Resolved()
+	if x.Rank() != 2 {
+		exceptions.Panicf("models.MLP: x must have shape [B, D], got %s", x.Shape())
+	}
+	if !x.DType().IsFloat() {
+		exceptions.Panicf("models.MLP: x must be float, got %s", x.Shape())
+	}
+	b, d := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
+	dtype := x.DType()
+	t = graph.ConvertDType(t, dtype)
+	switch {
+	case t.Rank() == 0:
+		t = graph.BroadcastToDims(t, b)
+	case t.Rank() == 1 && t.Shape().Dimensions[0] == b:
+	case t.Rank() == 2 && t.Shape().Dimensions[0] == b && t.Shape().Dimensions[1] == 1:
+		t = graph.Reshape(t, b)
+	default:
+		exceptions.Panicf("models.MLP: t must be a scalar or have shape [%d] or [%d, 1] (x is %s), got %s", b, b, x.Shape(), t.Shape())
+	}
+	h := graph.Concatenate([]*graph.Node{x, TimeEmbedding(t, r.Frequencies())}, 1)
+	act := activations[strings.ToLower(r.Activation)]
+	fuse := r.FusedActivation && act.ToBackend() != compute.ActivationNone
+	for i, w := range r.Hidden {
+		if fuse {
+			h = denseLayer(scope.At("layer_%d", i), h, w, act)
+		} else {
+			h = activation.Apply(act, denseLayer(scope.At("layer_%d", i), h, w, activation.TypeNone))
+		}
+	}
+	return denseLayer(scope.At("output"), h, d, activation.TypeNone)
+}
+
+// denseLayer is act(h W + b) with W [in, out] and b [out] variables in scope.
+func denseLayer(scope *model.Scope, h *graph.Node, out int, act activation.Type) *graph.Node {
+	g := h.Graph()
+	in := h.Shape().Dimensions[h.Rank()-1]
+	w := scope.VariableWithShape("weights", shapes.Make(h.DType(), in, out)).NodeValue(g)
+	bias := scope.VariableWithShape("biases", shapes.Make(h.DType(), out)).NodeValue(g)
+	if act == activation.TypeNone {
+		return nn.Dense(h, w, bias, compute.DenseLayoutInputOutputs)
+	}
+	return nn.Dense(h, w, bias, compute.DenseLayoutInputOutputs, act)
+}

@@ -1,0 +1,53 @@
+// Package objective holds the training objectives of flow matching and
+// diffusion models as GoMLX graph functions, and a small trainer around
+// GoMLX's train.Trainer.
+//
+// # Setting
+//
+// A probability path (probpath.Affine, scheduler alpha_t, sigma_t) joins
+// noise x0 ~ N(0, I) at t = 0 to data x1 at t = 1:
+//
+//	x_t = alpha_t x1 + sigma_t x0,    dx_t/dt = dAlpha_t x1 + dSigma_t x0.
+//
+// A network f(x, t) is trained by regression on a target that is a function
+// of the sample, with a per-time weight lambda(t):
+//
+//	L = E_{t, x0, x1} lambda(t) |f(x_t, t) - target|^2
+//
+// (implemented as the mean over the batch and the coordinates, i.e. 1/D
+// times the squared norm).
+//
+// # Objectives (Kind)
+//
+// CFM, conditional flow matching (Lipman et al. 2023): target is the
+// conditional velocity u_t(x_t | x0, x1) = dAlpha_t x1 + dSigma_t x0, weight 1.
+// Its minimiser is the marginal velocity u_t(x) = E[u_t(x_t|x0,x1) | x_t = x],
+// whose flow carries p_0 to p_1. The loss does not go to 0: its minimum is
+// the conditional variance of the target.
+//
+// DSM, denoising score matching: the conditional score of x_t given x1 is
+// grad log p_t(x_t | x1) = -(x_t - alpha_t x1)/sigma_t^2 = -x0/sigma_t, and
+// with the usual weight lambda(t) = sigma_t^2 the loss is
+// E |sigma_t f(x_t, t) + x0|^2, which stays bounded as sigma_t -> 0.
+//
+// DDPM, noise prediction (Ho et al. 2020): target x0 (the "epsilon"), weight 1.
+//
+// Kind.Param names what the trained network predicts (probpath.Velocity,
+// Score, Epsilon), so a sampler can convert it to a velocity with
+// probpath.Affine.Convert.
+//
+// # Time sampling
+//
+// SampleTime draws t ~ U[eps, 1-eps) with the store's RNG. The default
+// eps = 1e-5 (DefaultTimeEps) keeps t off the end points where sigma_t or
+// alpha_t can vanish and the score target or conversions divide by zero.
+//
+// # Training
+//
+// Config.ModelFn plugs an objective into train.NewTrainer (with a nil loss
+// function): inputs [x1] (noise and times drawn in the graph), [x0, x1]
+// (pairs given, e.g. by an optimal-transport coupling) or [x0, x1, t].
+// Trainer wraps that with Adam by default and offers Step, StepPairs, Loss
+// (fixed-input evaluation) and Train (minibatches drawn from a host point
+// set).
+package objective

@@ -1,0 +1,159 @@
+package objective
+
+import (
+	"fmt"
+
+	"github.com/gofm/gofm/fmlib/probpath"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
+)
+
+// DefaultTimeEps is the margin SampleTime keeps from the ends of [0, 1] when
+// Config.TimeEps is 0. At t = 1 a path with sigma_1 = 0 (e.g. CondOT with
+// SigmaMin = 0, VP, Cosine) makes the score target -x0/sigma_t and every
+// conversion that divides by sigma_t infinite; at t = 0 VE-like schedules
+// have alpha_0 -> 0 and conversions that divide by alpha_t blow up. 1e-5 is
+// far below the time resolution any sampler uses (a 1000-step Euler solve
+// has dt = 1e-3), so excluding [0, 1e-5) and (1-1e-5, 1] changes the
+// trained field negligibly, while 1 - 1e-5 is still exactly representable
+// apart from 1 in float32 (whose spacing near 1 is 6e-8).
+const DefaultTimeEps = 1e-5
+
+// Kind selects the training objective. All three regress a network output on
+// a target computed from a path sample (x0 noise, x1 data, t):
+//
+//	CFM   pred ~ velocity  u_t(x_t | x0, x1) = dAlpha x1 + dSigma x0,  weight 1
+//	DSM   pred ~ score     -x0 / sigma_t,                             weight sigma_t^2
+//	DDPM  pred ~ noise     x0,                                         weight 1
+type Kind int
+
+const (
+	CFM Kind = iota
+	DSM
+	DDPM
+)
+
+// String returns "CFM", "DSM" or "DDPM".
+func (k Kind) String() string {
+	switch k {
+	case CFM:
+		return "CFM"
+	case DSM:
+		return "DSM"
+	case DDPM:
+		return "DDPM"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Valid reports whether k is one of CFM, DSM, DDPM.
+func (k Kind) Valid() bool { return k >= CFM && k <= DDPM }
+
+// Param is the quantity a network trained with k predicts, in probpath's
+// terms: Velocity for CFM, Score for DSM, Epsilon for DDPM. Samplers convert
+// it to a velocity with path.Convert(k.Param(), probpath.Velocity, ...).
+func (k Kind) Param() probpath.Param {
+	switch k {
+	case DSM:
+		return probpath.Score
+	case DDPM:
+		return probpath.Epsilon
+	}
+	return probpath.Velocity
+}
+
+// NetFn is a network f(x, t): x [B, D], t [B] -> [B, D] (models.MLP with a
+// fixed config fits after a closure). It creates/reuses its variables in scope.
+type NetFn func(scope *model.Scope, x, t *graph.Node) *graph.Node
+
+// UniformTime maps u in [0, 1) (any shape) affinely onto [eps, 1-eps):
+// t = eps + (1 - 2 eps) u. It panics unless 0 <= eps < 0.5.
+func UniformTime(u *graph.Node, eps float64) *graph.Node {
+	if !(eps >= 0 && eps < 0.5) {
+		exceptions.Panicf("objective: time eps = %g; need 0 <= eps < 0.5", eps)
+	}
+	return graph.AddScalar(graph.MulScalar(u, 1-2*eps), eps)
+}
+
+// SampleTime draws batch times uniformly on [eps, 1-eps) (shape [batch],
+// the given float dtype) from the store's random number generator, advancing
+// its state (see model.Store.RandomUniform). Seed the store with
+// Store.SetRNGStateFromSeed for reproducible runs. See DefaultTimeEps for why
+// the ends are excluded. It panics unless batch >= 1 and 0 <= eps < 0.5.
+func SampleTime(scope *model.Scope, g *graph.Graph, dtype dtypes.DType, batch int, eps float64) *graph.Node {
+	if batch < 1 {
+		exceptions.Panicf("objective.SampleTime: batch = %d; need >= 1", batch)
+	}
+	return UniformTime(scope.RandomUniform(g, shapes.Make(dtype, batch)), eps)
+}
+
+// perRow reshapes c of shape [B] to [B, 1, ..., 1] and broadcasts it to like's shape.
+func perRow(c, like *graph.Node) *graph.Node {
+	dims := make([]int, like.Rank())
+	for i := range dims {
+		dims[i] = 1
+	}
+	dims[0] = like.Shape().Dimensions[0]
+	return graph.BroadcastToDims(graph.Reshape(c, dims...), like.Shape().Dimensions...)
+}
+
+// Target returns the regression target of kind for the path sample s (shape
+// of s.Xt) and the per-row weight lambda(t) (shape [B]), or nil for weight 1:
+//
+//	CFM:  s.DXt                        lambda = 1
+//	DSM:  -s.X0 / sigma_t              lambda = sigma_t^2
+//	DDPM: s.X0                         lambda = 1
+//
+// sigma_t comes from path.Sched.Graph(s.T). s.T must have shape [B].
+func Target(kind Kind, path probpath.Affine, s probpath.Sample) (target, weight *graph.Node) {
+	switch kind {
+	case CFM:
+		return s.DXt, nil
+	case DDPM:
+		return s.X0, nil
+	case DSM:
+		if path.Sched == nil {
+			exceptions.Panicf("objective.Target(DSM): path has no scheduler")
+		}
+		sigma := path.Sched.Graph(s.T).Sigma
+		target = graph.Neg(graph.Div(s.X0, perRow(sigma, s.X0)))
+		return target, graph.Square(sigma)
+	}
+	exceptions.Panicf("objective: unknown loss kind %d (valid: CFM, DSM, DDPM)", int(kind))
+	return nil, nil
+}
+
+// PredictionLoss is the scalar training loss of a network prediction pred
+// (shape of s.Xt) for the path sample s:
+//
+//	L = mean over rows b and coordinates j of lambda(t_b) (pred_bj - target_bj)^2
+//
+// with target and lambda from Target. It is exactly 0 when pred is the
+// target node's value. For DSM the weighted form equals mean (sigma_t pred +
+// x0)^2 -- finite as sigma_t -> 0 mathematically, but the target itself is
+// computed, so keep t away from points where sigma_t = 0 (SampleTime's eps).
+//
+// The mean over coordinates makes losses comparable across dimensions; it is
+// 1/D times the usual E ||pred - target||^2.
+func PredictionLoss(kind Kind, path probpath.Affine, pred *graph.Node, s probpath.Sample) *graph.Node {
+	if !pred.Shape().Equal(s.Xt.Shape()) {
+		exceptions.Panicf("objective: prediction shape %s differs from x_t shape %s", pred.Shape(), s.Xt.Shape())
+	}
+	target, weight := Target(kind, path, s)
+	sq := graph.Square(graph.Sub(pred, target))
+	if weight != nil {
+		sq = graph.Mul(sq, perRow(graph.ConvertDType(weight, sq.DType()), sq))
+	}
+	return graph.ReduceAllMean(sq)
+}
+
+// Loss samples the path at (x0, x1, t), evaluates net on (x_t, t) and returns
+// PredictionLoss. x0 and x1 have shape [B, ...]; t has shape [B].
+func Loss(kind Kind, path probpath.Affine, net NetFn, scope *model.Scope, x0, x1, t *graph.Node) *graph.Node {
+	s := path.Sample(x0, x1, t)
+	pred := net(scope, s.Xt, s.T)
+	return PredictionLoss(kind, path, pred, s)
+}

@@ -1,0 +1,281 @@
+package objective
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gofm/gofm/fmlib/points"
+	"github.com/gofm/gofm/fmlib/probpath"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/gomlx/gomlx/support/exceptions"
+)
+
+// DefaultLearningRate is the Adam learning rate used when Config.Optimizer is
+// nil and Config.LearningRate is 0.
+const DefaultLearningRate = 1e-3
+
+// Config describes one training objective for a network.
+type Config struct {
+	Kind Kind           // CFM (zero value), DSM or DDPM
+	Path probpath.Affine // probability path (scheduler); required
+	Net  NetFn           // the network; required
+
+	// TimeEps keeps sampled times in [TimeEps, 1-TimeEps); 0 means
+	// DefaultTimeEps. Must be in [0, 0.5).
+	TimeEps float64
+
+	// Optimizer updates the variables; nil means Adam with LearningRate.
+	Optimizer optimizer.Interface
+	// LearningRate of the default Adam optimizer; 0 means DefaultLearningRate.
+	LearningRate float64
+}
+
+func (c Config) timeEps() float64 {
+	if c.TimeEps == 0 {
+		return DefaultTimeEps
+	}
+	return c.TimeEps
+}
+
+// Validate reports the first invalid setting.
+func (c Config) Validate() error {
+	if !c.Kind.Valid() {
+		return fmt.Errorf("objective: unknown Kind %d; use objective.CFM, DSM or DDPM", int(c.Kind))
+	}
+	if c.Net == nil {
+		return fmt.Errorf("objective: Config.Net is nil; give the network, e.g. func(s *model.Scope, x, t *graph.Node) *graph.Node { return models.MLP(s.In(\"mlp\"), x, t, cfg) }")
+	}
+	if c.Path.Sched == nil {
+		return fmt.Errorf("objective: Config.Path has no scheduler; build it with probpath.New(schedule.CondOT{SigmaMin: 0.01}) or similar")
+	}
+	if err := c.Path.Sched.Validate(); err != nil {
+		return fmt.Errorf("objective: path scheduler %s: %w", c.Path.Sched.Name(), err)
+	}
+	if eps := c.timeEps(); !(eps >= 0 && eps < 0.5) {
+		return fmt.Errorf("objective: Config.TimeEps = %g; need 0 <= TimeEps < 0.5 (0 means %g)", c.TimeEps, float64(DefaultTimeEps))
+	}
+	if !(c.LearningRate >= 0) || math.IsInf(c.LearningRate, 0) {
+		return fmt.Errorf("objective: Config.LearningRate = %g; need a finite value > 0 (0 means %g)", c.LearningRate, float64(DefaultLearningRate))
+	}
+	return nil
+}
+
+// ModelFn returns a model function for GoMLX's train.NewTrainer (use it with
+// a nil loss function): it builds the loss of the objective and registers it
+// with train.AddMainLoss. Its inputs are, by count:
+//
+//	[x1]          data batch [B, D]; noise x0 ~ N(0, I) and t ~ U[eps, 1-eps) are drawn in the graph
+//	[x0, x1]      given pairs (e.g. from an optimal-transport coupling); t drawn in the graph
+//	[x0, x1, t]   everything given (t of shape [B])
+//
+// Random draws use the store's RNG state (seed it with Store.SetRNGStateFromSeed).
+// Net receives the scope the trainer passes (the store's root scope).
+func (c Config) ModelFn() func(scope *model.Scope, inputs []*graph.Node) {
+	return func(scope *model.Scope, inputs []*graph.Node) {
+		train.AddMainLoss(c.graphLoss(scope, inputs))
+	}
+}
+
+// graphLoss builds the loss for the input layouts documented in ModelFn.
+func (c Config) graphLoss(scope *model.Scope, inputs []*graph.Node) *graph.Node {
+	var x0, x1, t *graph.Node
+	switch len(inputs) {
+	case 1:
+		x1 = inputs[0]
+	case 2:
+		x0, x1 = inputs[0], inputs[1]
+	case 3:
+		x0, x1, t = inputs[0], inputs[1], inputs[2]
+	default:
+		exceptions.Panicf("objective: model function takes [x1], [x0, x1] or [x0, x1, t]; got %d inputs", len(inputs))
+	}
+	g := x1.Graph()
+	if x1.Rank() < 2 {
+		exceptions.Panicf("objective: x1 must have shape [B, ...], got %s", x1.Shape())
+	}
+	if x0 == nil {
+		x0 = scope.RandomNormal(g, x1.Shape())
+	}
+	if !x0.Shape().Equal(x1.Shape()) {
+		exceptions.Panicf("objective: x0 shape %s differs from x1 shape %s", x0.Shape(), x1.Shape())
+	}
+	b := x1.Shape().Dimensions[0]
+	if t == nil {
+		t = SampleTime(scope, g, x1.DType(), b, c.timeEps())
+	}
+	if t.Rank() != 1 || t.Shape().Dimensions[0] != b {
+		exceptions.Panicf("objective: t must have shape [%d], got %s", b, t.Shape())
+	}
+	return Loss(c.Kind, c.Path, c.Net, scope, x0, x1, graph.ConvertDType(t, x1.DType()))
+}
+
+// Trainer runs training steps of one objective on a store's network with
+// GoMLX's train.Trainer (a compiled graph per batch shape: loss, gradients
+// and optimizer update in one call).
+type Trainer struct {
+	cfg     Config
+	backend compute.Backend
+	store   *model.Store
+	trainer *train.Trainer
+	eval    *model.Exec
+}
+
+// NewTrainer validates cfg and prepares the training and evaluation graphs
+// (compiled on first use). store holds the network variables and the RNG
+// state; seed it (Store.SetRNGStateFromSeed) for reproducible runs.
+func NewTrainer(backend compute.Backend, store *model.Store, cfg Config) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if backend == nil || store == nil {
+		return nil, fmt.Errorf("objective: NewTrainer needs a backend and a store (model.NewStore())")
+	}
+	opt := cfg.Optimizer
+	if opt == nil {
+		lr := cfg.LearningRate
+		if lr == 0 {
+			lr = DefaultLearningRate
+		}
+		opt = optimizer.Adam().LearningRate(lr).Done()
+	}
+	tr := train.NewTrainer(backend, store, cfg.ModelFn(), nil, opt, nil, nil)
+	eval, err := model.NewExec(backend, store, func(scope *model.Scope, inputs []*graph.Node) *graph.Node {
+		return cfg.graphLoss(scope, inputs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("objective: building the evaluation graph: %w", err)
+	}
+	return &Trainer{cfg: cfg, backend: backend, store: store, trainer: tr, eval: eval}, nil
+}
+
+// GoMLX returns the underlying train.Trainer (e.g. to use train.Loop).
+func (t *Trainer) GoMLX() *train.Trainer { return t.trainer }
+
+// Store returns the store holding the network variables.
+func (t *Trainer) Store() *model.Store { return t.store }
+
+func checkBatch(name string, x *tensors.Tensor) error {
+	if x == nil {
+		return fmt.Errorf("objective: %s is nil", name)
+	}
+	s := x.Shape()
+	if s.Rank() < 2 || s.Dimensions[0] < 1 {
+		return fmt.Errorf("objective: %s has shape %s; want [B, D...] with B >= 1", name, s)
+	}
+	if s.DType != dtypes.Float32 {
+		return fmt.Errorf("objective: %s has dtype %s; want float32 (points.ToTensor makes one)", name, s.DType)
+	}
+	return nil
+}
+
+// Step runs one training step on the data batch x1 ([B, D] float32), with
+// noise and times drawn in the graph, and returns the batch loss before the
+// update. The trainer takes ownership of x1 (it is finalized).
+func (t *Trainer) Step(x1 *tensors.Tensor) (float64, error) {
+	if err := checkBatch("x1", x1); err != nil {
+		return 0, err
+	}
+	return t.step(x1)
+}
+
+// StepPairs is Step with the noise given: x0 and x1 are paired row by row
+// (e.g. by an optimal-transport coupling). Both are finalized.
+func (t *Trainer) StepPairs(x0, x1 *tensors.Tensor) (float64, error) {
+	if err := checkBatch("x0", x0); err != nil {
+		return 0, err
+	}
+	if err := checkBatch("x1", x1); err != nil {
+		return 0, err
+	}
+	if !x0.Shape().Equal(x1.Shape()) {
+		return 0, fmt.Errorf("objective: x0 shape %s differs from x1 shape %s; pairs must match row by row", x0.Shape(), x1.Shape())
+	}
+	return t.step(x0, x1)
+}
+
+func (t *Trainer) step(inputs ...*tensors.Tensor) (float64, error) {
+	metrics, err := t.trainer.TrainStep(train.Batch{Inputs: inputs})
+	if err != nil {
+		return 0, fmt.Errorf("objective: training step: %w", err)
+	}
+	loss := float64(tensors.ToScalar[float32](metrics[0]))
+	for _, m := range metrics {
+		_ = m.FinalizeAll()
+	}
+	return loss, nil
+}
+
+// Loss evaluates the objective without updating anything, for fixed noise
+// x0, data x1 ([B, D] float32) and times tt ([B] float32 in [0, 1]). With the
+// same inputs it is deterministic, which makes it the right yardstick to
+// compare a network before and after training.
+func (t *Trainer) Loss(x0, x1, tt *tensors.Tensor) (float64, error) {
+	if err := checkBatch("x0", x0); err != nil {
+		return 0, err
+	}
+	if err := checkBatch("x1", x1); err != nil {
+		return 0, err
+	}
+	if !x0.Shape().Equal(x1.Shape()) {
+		return 0, fmt.Errorf("objective: x0 shape %s differs from x1 shape %s", x0.Shape(), x1.Shape())
+	}
+	if tt == nil || tt.Shape().Rank() != 1 || tt.Shape().Dimensions[0] != x1.Shape().Dimensions[0] || tt.Shape().DType != dtypes.Float32 {
+		return 0, fmt.Errorf("objective: t must be a float32 tensor of shape [%d] (one time per row of x1)", x1.Shape().Dimensions[0])
+	}
+	var bad error
+	tensors.MustConstFlatData(tt, func(flat []float32) {
+		for i, v := range flat {
+			if !(v >= 0 && v <= 1) {
+				bad = fmt.Errorf("objective: t[%d] = %v is outside [0, 1]", i, v)
+				return
+			}
+		}
+	})
+	if bad != nil {
+		return 0, bad
+	}
+	out, err := t.eval.Call1(x0, x1, tt)
+	if err != nil {
+		return 0, fmt.Errorf("objective: evaluating the loss: %w", err)
+	}
+	return float64(tensors.ToScalar[float32](out)), nil
+}
+
+// Train runs steps training steps on minibatches of batch rows drawn
+// uniformly with replacement from data (N x D, float64 host points) with a
+// PCG generator seeded by seed, and returns the loss of every step. Noise
+// and times come from the store's RNG (seed the store too for a fully
+// reproducible run).
+func (t *Trainer) Train(data [][]float64, steps, batch int, seed uint64) ([]float64, error) {
+	n, d, err := points.Check(data)
+	if err != nil {
+		return nil, fmt.Errorf("objective: training data: %w", err)
+	}
+	if steps < 1 || batch < 1 {
+		return nil, fmt.Errorf("objective: Train needs steps >= 1 and batch >= 1, got steps = %d, batch = %d", steps, batch)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	losses := make([]float64, 0, steps)
+	for range steps {
+		flat := make([]float32, batch*d)
+		for i := range batch {
+			row := data[rng.IntN(n)]
+			for j, v := range row {
+				flat[i*d+j] = float32(v)
+			}
+		}
+		loss, err := t.Step(tensors.FromFlatDataAndDimensions(flat, batch, d))
+		if err != nil {
+			return losses, err
+		}
+		losses = append(losses, loss)
+	}
+	return losses, nil
+}
