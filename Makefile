@@ -1,6 +1,10 @@
 SHELL := /bin/bash
 # gofm: every target builds with GOEXPERIMENT=simd (the pure-Go backend's fast matmul).
 export GOEXPERIMENT := simd
+# GODEBUG=cpu.fma=off: without it, math.Exp (SiLU, Tanh) runs 10-100x slower at random
+# after the simd matmul kernels (see fmlib/backend.MathSetting). Kept with any GODEBUG given.
+comma := ,
+export GODEBUG := $(if $(GODEBUG),$(GODEBUG)$(comma))cpu.fma=off
 export PATH := $(PATH):/usr/local/go/bin:$(shell go env GOPATH 2>/dev/null)/bin
 GO ?= go
 PY := /usr/bin/python3

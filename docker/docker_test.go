@@ -403,6 +403,9 @@ func check(df *dockerfile, root string, mod modInfo) []string {
 	if v := df.Env["GOEXPERIMENT"]; !strings.Contains(","+v+",", ",simd,") {
 		bad("ENV GOEXPERIMENT=simd is missing in the final stage (got %q)", v)
 	}
+	if v := df.Env["GODEBUG"]; !strings.Contains(","+v+",", ",cpu.fma=off,") {
+		bad("ENV GODEBUG=cpu.fma=off is missing in the final stage (got %q): the Go backend's exp runs 10-100x slower without it", v)
+	}
 	if df.Env["GOFM_JUPYTERLAB"] != "1" {
 		bad("ENV GOFM_JUPYTERLAB=1 is missing: kernel/install.sh would not install JupyterLab")
 	}
@@ -798,6 +801,7 @@ func TestChecksFailOnBrokenDockerfiles(t *testing.T) {
 		{"install.sh not run", sub("bash kernel/install.sh", "true"), "kernel/install.sh"},
 		{"no simd", sub("GOEXPERIMENT=simd", "GOEXPERIMENT=none"), "GOEXPERIMENT=simd"},
 		{"no JupyterLab", sub("GOFM_JUPYTERLAB=1", "GOFM_JUPYTERLAB=0"), "GOFM_JUPYTERLAB=1"},
+		{"FMA math on", sub("GODEBUG=cpu.fma=off", "GODEBUG=cpu.fma=on"), "GODEBUG=cpu.fma=off"},
 		{"missing COPY source", appendLine(`COPY --chown=gofm:gofm no-such-file.txt ./`), "does not exist"},
 		{"COPY from outside the context", appendLine(`COPY ../secrets ./`), "outside the build context"},
 		{"ADD of a URL", appendLine(`ADD https://example.com/x.tar.gz /tmp/`), "not checksum-verified"},

@@ -12,8 +12,8 @@
 #   2. GoNB at the version pinned in go.mod (built inside this module, since
 #      `go install pkg@version` is refused by some module proxies), goimports and
 #      gopls (versions pinned in kernel/tools/go.mod; gopls v0.23 builds with Go 1.26).
-#   3. The kernelspec "gofm" with GOEXPERIMENT=simd and a PATH holding go, goimports
-#      and gopls.
+#   3. The kernelspec "gofm" with GOEXPERIMENT=simd, GODEBUG=cpu.fma=off (see
+#      fmlib/backend.MathSetting) and a PATH holding go, goimports and gopls.
 #   4. A warm build cache (go build ./... with the kernel's settings), so the first
 #      notebook cell does not wait for GoMLX to compile.
 #
@@ -106,6 +106,7 @@ cat > "$spec/kernel.json" <<JSON
   "interrupt_mode": "message",
   "env": {
     "GOEXPERIMENT": "simd",
+    "GODEBUG": "cpu.fma=off",
     "PATH": "$KPATH",
     "GOPATH": "$(go env GOPATH)",
     "GOCACHE": "$(go env GOCACHE)",

@@ -74,6 +74,20 @@ class GofmKernelTests(jupyter_kernel_test.KernelTests):
         types = [m["msg_type"] for m in output_msgs]
         self.assertIn("error", types, "no error message published: %s" % types)
 
+    def test_cell_environment(self):
+        """A cell's program runs with the settings every gofm build needs: GOEXPERIMENT=simd
+        (the Go backend's fast matmul) and GODEBUG=cpu.fma=off (see fmlib/backend.MathSetting),
+        both from the kernelspec, and no speed warning from fmlib/backend."""
+        self.flush_channels()
+        code = ('import "github.com/gofm/gofm/fmlib/backend"\n%%\n'
+                'fmt.Printf("env GOEXPERIMENT=%s GODEBUG=%s warning=%q\\n", os.Getenv("GOEXPERIMENT"), os.Getenv("GODEBUG"), backend.SpeedWarning())')
+        reply, output_msgs = self.execute_helper(code)
+        self.assertEqual(reply["content"]["status"], "ok", output_msgs)
+        out = "".join(m["content"].get("text", "") for m in output_msgs if m["msg_type"] == "stream")
+        self.assertIn("GOEXPERIMENT=simd", out)
+        self.assertIn("cpu.fma=off", out)
+        self.assertIn('warning=""', out)
+
     def test_interrupt(self):
         """An interrupt stops a running cell quickly and the kernel keeps working."""
         self.flush_channels()

@@ -27,7 +27,8 @@ func Pick[T any](full, quick T) T {
 }
 
 // Start selects the compute backend (see package backend), prints the one-line
-// description ("backend: go (pure-Go backend) -- ...") and, in quick mode, a line
+// description ("backend: go (pure-Go backend) -- ..."), a warning when the process
+// lacks GODEBUG=cpu.fma=off (backend.SpeedWarning) and, in quick mode, a line
 // saying so. It returns backend.New's error unchanged.
 func Start() (compute.Backend, error) {
 	b, err := backend.New()
@@ -35,6 +36,9 @@ func Start() (compute.Backend, error) {
 		return nil, err
 	}
 	fmt.Println(backend.Last())
+	if w := backend.SpeedWarning(); w != "" && backend.Last().Name == "go" {
+		fmt.Println(w)
+	}
 	if Quick() {
 		fmt.Println("quick mode (" + QuickEnv + " set): small settings for a fast run")
 	}
