@@ -51,7 +51,8 @@ func solveBench(be compute.Backend, store *model.Store, cfg models.MLPConfig, o 
 	}
 	var secs []float64
 	var stats ode.Stats
-	for range o.reps {
+	// A solve is hundreds of forward passes: at most 3 timed repetitions.
+	for range min(o.reps, 3) {
 		s, st, err := solve()
 		if err != nil {
 			return fmt.Errorf("dopri5 solve: %w", err)
