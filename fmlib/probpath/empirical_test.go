@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofm/gofm/fmlib/ode"
+
 	"github.com/gofm/gofm/fmlib/schedule"
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
@@ -214,8 +216,8 @@ func TestContinuityEquation(t *testing.T) {
 }
 
 // TestTransport integrates the exact marginal ODE dx/dt = u_t(x) for CondOT
-// with sigma_min = 0.01 from N(0, I) samples at t = 0 to t = 1 with a classic
-// RK4 loop on the host (400 steps; near t = 1, u's stiffness is
+// with sigma_min = 0.01 from N(0, I) samples at t = 0 to t = 1 with RK4 on the
+// host (ode.SolveHost, 400 steps; near t = 1, u's stiffness is
 // |sigma'/sigma| <= 0.99/0.01 = 99, and RK4 is stable for h * 99 < 2.8, so
 // h = 0.0025 is well inside). The endpoint distribution is the mixture of
 // N(z_i, 0.01^2 I): every endpoint must lie within 5 sigma_min of a training
@@ -228,34 +230,11 @@ func TestTransport(t *testing.T) {
 	const sigmaMin, n, steps = 0.01, 200, 400
 	pts := [][]float64{{2, 0}, {-1, 1.5}, {-1, -1.5}, {0.5, 0.5}, {1.5, -2}}
 	e := Empirical{Path: mustPath(t, schedule.CondOT{SigmaMin: sigmaMin}), Points: pts}
-	x := normals(61, n, 2)
-	field := func(y [][]float64, tau float64) [][]float64 {
-		v, err := e.Velocity(y, tau)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
+	sol, err := ode.SolveHost(e.Velocity, normals(61, n, 2), 0, 1, ode.Options{Method: ode.RK4, Steps: steps})
+	if err != nil {
+		t.Fatal(err)
 	}
-	axpy := func(y, k [][]float64, a float64) [][]float64 {
-		out := make([][]float64, len(y))
-		for i := range y {
-			out[i] = []float64{y[i][0] + a*k[i][0], y[i][1] + a*k[i][1]}
-		}
-		return out
-	}
-	dt := 1.0 / steps
-	for k := range steps {
-		tau := float64(k) * dt
-		k1 := field(x, tau)
-		k2 := field(axpy(x, k1, dt/2), tau+dt/2)
-		k3 := field(axpy(x, k2, dt/2), tau+dt/2)
-		k4 := field(axpy(x, k3, dt), math.Min(tau+dt, 1))
-		for i := range x {
-			for j := range x[i] {
-				x[i][j] += dt / 6 * (k1[i][j] + 2*k2[i][j] + 2*k3[i][j] + k4[i][j])
-			}
-		}
-	}
+	x := sol.X
 	counts := make([]int, len(pts))
 	worst := 0.0
 	for _, y := range x {

@@ -1,0 +1,110 @@
+package ode
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gofm/gofm/fmlib/points"
+)
+
+// HostField is a velocity field evaluated on the host in float64: it returns
+// u_t at every row of x (for example probpath.Empirical.Velocity, the exact
+// marginal field of a dataset).
+type HostField func(x [][]float64, t float64) ([][]float64, error)
+
+// SolveHost integrates dx/dt = f(t, x) on the host in float64 with a
+// fixed-step method (Euler, Midpoint, Heun or RK4: the same tableaux as the
+// graph solver), from t0 to t1 (t1 < t0 integrates backwards). It is for
+// closed-form fields, where float64 accuracy matters more than speed; learned
+// fields belong to Solver. Options.Steps is required; Options.SaveTrajectory
+// keeps every step in Paths. Dopri5 is not offered here.
+func SolveHost(f HostField, x0 [][]float64, t0, t1 float64, opts Options) (*PointsSolution, error) {
+	if f == nil {
+		return nil, fmt.Errorf("ode.SolveHost: the field is nil")
+	}
+	if opts.Method == Dopri5 {
+		return nil, fmt.Errorf("ode.SolveHost: Dopri5 is not available on the host; use a fixed-step method (Euler, Midpoint, Heun, RK4) or ode.New for Dopri5")
+	}
+	tb, err := opts.Method.Tableau()
+	if err != nil {
+		return nil, fmt.Errorf("ode.SolveHost: %w", err)
+	}
+	if opts.Steps <= 0 {
+		return nil, fmt.Errorf("ode.SolveHost: Steps = %d; give a positive number of steps", opts.Steps)
+	}
+	if math.IsNaN(t0) || math.IsNaN(t1) || math.IsInf(t0, 0) || math.IsInf(t1, 0) || t0 == t1 {
+		return nil, fmt.Errorf("ode.SolveHost: times t0 = %v, t1 = %v must be finite and different", t0, t1)
+	}
+	n, d, err := points.Check(x0)
+	if err != nil {
+		return nil, fmt.Errorf("ode.SolveHost: %w", err)
+	}
+	clone := func(x [][]float64) [][]float64 {
+		out := make([][]float64, len(x))
+		for i := range x {
+			out[i] = append([]float64(nil), x[i]...)
+		}
+		return out
+	}
+	x := clone(x0)
+	sol := &PointsSolution{}
+	if opts.SaveTrajectory {
+		sol.Times = []float64{t0}
+		sol.Paths = make([][][]float64, n)
+		for i := range x {
+			sol.Paths[i] = [][]float64{clone(x[i : i+1])[0]}
+		}
+	}
+	h := (t1 - t0) / float64(opts.Steps)
+	s := tb.Stages()
+	k := make([][][]float64, s)
+	stage := make([][]float64, n)
+	for i := range stage {
+		stage[i] = make([]float64, d)
+	}
+	for step := range opts.Steps {
+		t := t0 + float64(step)*h
+		for st := range s {
+			for i := range x {
+				for j := range d {
+					v := x[i][j]
+					for m, a := range tb.A[st] {
+						v += h * a * k[m][i][j]
+					}
+					stage[i][j] = v
+				}
+			}
+			kst, err := f(stage, t+tb.C[st]*h)
+			if err != nil {
+				return nil, fmt.Errorf("ode.SolveHost: the field at t = %g: %w", t+tb.C[st]*h, err)
+			}
+			if len(kst) != n {
+				return nil, fmt.Errorf("ode.SolveHost: the field returned %d rows for %d points", len(kst), n)
+			}
+			k[st] = kst
+		}
+		tEnd := t0 + float64(step+1)*h
+		if step == opts.Steps-1 {
+			tEnd = t1
+		}
+		for i := range x {
+			for j := range d {
+				for st, b := range tb.B {
+					x[i][j] += h * b * k[st][i][j]
+				}
+				if math.IsNaN(x[i][j]) || math.IsInf(x[i][j], 0) {
+					return nil, fmt.Errorf("ode.SolveHost: %s: point %d became NaN/Inf in the step from t = %g to %g; reduce the step size (Steps = %d) or check the field", opts.Method, i, t, tEnd, opts.Steps)
+				}
+			}
+		}
+		if opts.SaveTrajectory {
+			sol.Times = append(sol.Times, tEnd)
+			for i := range x {
+				sol.Paths[i] = append(sol.Paths[i], append([]float64(nil), x[i]...))
+			}
+		}
+	}
+	sol.X = x
+	sol.Stats = Stats{NFE: s * opts.Steps, Accepted: opts.Steps}
+	return sol, nil
+}

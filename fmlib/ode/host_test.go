@@ -1,0 +1,103 @@
+package ode
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/gofm/gofm/fmlib/verify"
+)
+
+// hostLinear is linearField on the host.
+func hostLinear(x [][]float64, _ float64) ([][]float64, error) {
+	out := make([][]float64, len(x))
+	for i, p := range x {
+		out[i] = []float64{-decayD*p[0] - omegaW*p[1], omegaW*p[0] - decayD*p[1]}
+	}
+	return out, nil
+}
+
+func TestSolveHostOrder(t *testing.T) {
+	const T = 4.0
+	start := [][]float64{{1, 0}, {-0.5, 2}}
+	for _, c := range []struct {
+		m     Method
+		steps []int
+		order float64
+	}{
+		// float64: no round-off floor in these ranges, so RK4 can use more steps than in float32.
+		{Euler, []int{40, 80, 160, 320}, 1},
+		{Midpoint, []int{20, 40, 80, 160}, 2},
+		{Heun, []int{20, 40, 80, 160}, 2},
+		{RK4, []int{8, 16, 32, 64}, 4},
+	} {
+		var hs, errs []float64
+		for _, n := range c.steps {
+			sol, err := SolveHost(hostLinear, start, 0, T, Options{Method: c.m, Steps: n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			worst := 0.0
+			for i, p := range start {
+				e := linearExact([2]float64{p[0], p[1]}, T)
+				worst = math.Max(worst, math.Hypot(sol.X[i][0]-e[0], sol.X[i][1]-e[1]))
+			}
+			if sol.Stats.NFE != n*c.m.mustStages() {
+				t.Errorf("%s: NFE %d, want %d", c.m, sol.Stats.NFE, n*c.m.mustStages())
+			}
+			hs, errs = append(hs, T/float64(n)), append(errs, worst)
+		}
+		// Same bar as the graph solver's order test: fitted slope within 0.3 of the order.
+		if p := verify.LogLogSlope(hs, errs); math.Abs(p-c.order) > 0.3 {
+			t.Errorf("%s: fitted order %.3f, want %g (errors %v)", c.m, p, c.order, errs)
+		}
+	}
+}
+
+func TestSolveHostTrajectoryAndReverse(t *testing.T) {
+	start := [][]float64{{1, 0}, {0, 1}}
+	fwd, err := SolveHost(hostLinear, start, 0, 2, Options{Method: RK4, Steps: 200, SaveTrajectory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fwd.Times) != 201 || len(fwd.Paths) != 2 || len(fwd.Paths[0]) != 201 || fwd.Times[200] != 2 {
+		t.Fatalf("times %d, paths %d x %d", len(fwd.Times), len(fwd.Paths), len(fwd.Paths[0]))
+	}
+	back, err := SolveHost(hostLinear, fwd.X, 2, 0, Options{Method: RK4, Steps: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// RK4 with h = 0.01 errs by ~1e-10 each way on this problem.
+	for i := range start {
+		if d := math.Hypot(back.X[i][0]-start[i][0], back.X[i][1]-start[i][1]); d > 1e-8 {
+			t.Errorf("forward then backward is off by %.2g at point %d", d, i)
+		}
+		if fwd.Paths[i][0][0] != start[i][0] || start[i][0] != []float64{1, 0}[i] {
+			t.Errorf("the start of path %d was modified or not recorded", i)
+		}
+	}
+}
+
+func TestSolveHostErrors(t *testing.T) {
+	good := [][]float64{{1, 0}}
+	blowUp := func(x [][]float64, _ float64) ([][]float64, error) {
+		return [][]float64{{x[0][0] * x[0][0] * 1e200, 0}}, nil
+	}
+	for _, c := range []struct {
+		name string
+		f    HostField
+		x    [][]float64
+		opts Options
+		want string
+	}{
+		{"nil field", nil, good, Options{Method: RK4, Steps: 1}, "nil"},
+		{"dopri5", hostLinear, good, Options{Method: Dopri5, Atol: 1e-6, Rtol: 1e-6}, "Dopri5 is not available"},
+		{"no steps", hostLinear, good, Options{Method: RK4}, "Steps = 0"},
+		{"ragged", hostLinear, [][]float64{{1, 0}, {1}}, Options{Method: RK4, Steps: 1}, "ragged"},
+		{"blow-up", blowUp, [][]float64{{1e100, 0}}, Options{Method: Euler, Steps: 3}, "NaN/Inf"},
+	} {
+		if _, err := SolveHost(c.f, c.x, 0, 1, c.opts); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
+		}
+	}
+}
