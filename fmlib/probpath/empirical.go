@@ -299,3 +299,51 @@ func (e Empirical) VelocityGraph(x, t, points *graph.Node) *graph.Node {
 	k := bc(graph.Div(ds, s))
 	return graph.Add(graph.Mul(k, graph.Sub(x, graph.Mul(bc(a), m))), graph.Mul(bc(da), m))
 }
+
+// LogDensityGraph is LogDensity inside a graph, so that autodiff can take its
+// derivatives in t and x (e.g. to check the continuity equation): x has shape
+// [B, D], points [N, D], t is a scalar or [B]; the result has shape [B]:
+//
+//	log p_t(x) = logsumexp_i(-|x - alpha_t z_i|^2 / (2 sigma_t^2)) - log N - (D/2) log(2 pi sigma_t^2).
+//
+// The log-sum-exp subtracts the row maximum (held constant for the gradient,
+// which does not change the value or the derivative). Use float64 inputs for
+// derivative checks: float32 rounding of the squared distances is amplified
+// by 1/sigma_t^2. Shape errors panic; sigma_t = 0 gives Inf/NaN.
+func (e Empirical) LogDensityGraph(x, t, points *graph.Node) *graph.Node {
+	sched := e.Path.mustSched("Empirical.LogDensityGraph")
+	if x.Rank() != 2 || points.Rank() != 2 || x.Shape().Dimensions[1] != points.Shape().Dimensions[1] {
+		exceptions.Panicf("probpath.Empirical.LogDensityGraph: x shape %s and points shape %s must be [B, D] and [N, D]", x.Shape(), points.Shape())
+	}
+	if points.DType() != x.DType() {
+		points = graph.ConvertDType(points, x.DType())
+	}
+	b, n, d := x.Shape().Dimensions[0], points.Shape().Dimensions[0], x.Shape().Dimensions[1]
+	c := sched.Graph(t)
+	col := func(v *graph.Node) *graph.Node {
+		if v.DType() != x.DType() {
+			v = graph.ConvertDType(v, x.DType())
+		}
+		switch {
+		case v.Rank() == 0:
+			return graph.BroadcastToDims(v, b, 1)
+		case v.Rank() == 1 && v.Shape().Dimensions[0] == b:
+			return graph.Reshape(v, b, 1)
+		}
+		exceptions.Panicf("probpath.Empirical.LogDensityGraph: t shape %s, want a scalar or [%d]", t.Shape(), b)
+		return nil
+	}
+	a, s := col(c.Alpha), col(c.Sigma)
+	xx := graph.BroadcastToDims(graph.Reshape(graph.ReduceSum(graph.Square(x), 1), b, 1), b, n)
+	xz := graph.Einsum("bd,nd->bn", x, points)
+	zz := graph.BroadcastToDims(graph.Reshape(graph.ReduceSum(graph.Square(points), 1), 1, n), b, n)
+	ab := graph.BroadcastToDims(a, b, n)
+	sq := graph.Add(graph.Sub(xx, graph.Mul(graph.MulScalar(ab, 2), xz)), graph.Mul(graph.Square(ab), zz)) // |x - alpha z_i|^2
+	lg := graph.Neg(graph.Div(sq, graph.BroadcastToDims(graph.MulScalar(graph.Square(s), 2), b, n)))
+	mx := graph.StopGradient(graph.ReduceMax(lg, 1)) // [B]
+	lse := graph.Add(mx, graph.Log(graph.ReduceSum(graph.Exp(graph.Sub(lg, graph.BroadcastToDims(graph.Reshape(mx, b, 1), b, n))), 1)))
+	s2 := graph.Reshape(graph.Square(s), b)
+	norm := graph.AddScalar(graph.MulScalar(graph.Log(graph.MulScalar(s2, 2*math.Pi)), -0.5*float64(d)), -math.Log(float64(n)))
+	return graph.Add(lse, norm)
+}
+

@@ -423,3 +423,35 @@ func BenchmarkEmpiricalVelocityGraph(b *testing.B) {
 		exec.MustCall(xt, tt, pt)
 	}
 }
+
+// TestLogDensityGraph: in float64 the graph log-density equals the host one to
+// rounding (1e-9 absolute on values of order 10), for a scalar t and per-row t,
+// including far from the data (where the log-sum-exp's shift matters).
+func TestLogDensityGraph(t *testing.T) {
+	pts := normals(81, 15, 2)
+	xs := append(normals(82, 20, 2), []float64{9, -7})
+	for _, s := range []schedule.Scheduler{schedule.CondOT{SigmaMin: 0.05}, schedule.VP{}} {
+		e := Empirical{Path: mustPath(t, s), Points: pts}
+		for _, tt := range []float64{0, 0.5, 0.95} {
+			want, err := e.LogDensity(xs, tt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			perRow := make([]float64, len(xs))
+			for i := range perRow {
+				perRow[i] = tt
+			}
+			for _, tv := range []any{tt, perRow} {
+				out := graph.MustExecOnce(backendForTest(t), func(xn, tn, pn *graph.Node) *graph.Node {
+					return e.LogDensityGraph(xn, tn, pn)
+				}, xs, tv, pts)
+				got := out.Value().([]float64)
+				for r := range want {
+					if d := math.Abs(got[r] - want[r]); d > 1e-9*(1+math.Abs(want[r])) || math.IsNaN(d) {
+						t.Errorf("%s t=%v (%T) row %d: graph %v, host %v", s.Name(), tt, tv, r, got[r], want[r])
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,151 @@
+package sde
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gofm/gofm/fmlib/points"
+)
+
+// Drift is f_t evaluated at every row of x.
+type Drift func(x [][]float64, t float64) ([][]float64, error)
+
+// Path is the result of EulerMaruyama.
+type Path struct {
+	X     [][]float64   // the points at t1
+	Times []float64     // with keep: t0 and the end of every step
+	Paths [][][]float64 // with keep: Paths[i][k] is point i at Times[k]
+}
+
+// EulerMaruyama simulates dX = f dt + sigma dW from the points x0 (left
+// unmodified) from t0 to t1 > t0 in steps steps, drawing the noise from rng.
+// With keep it records every step. It fails on bad settings and when a point
+// becomes NaN/Inf (the step is too large for the drift).
+func EulerMaruyama(f Drift, sigma float64, x0 [][]float64, t0, t1 float64, steps int, rng *rand.Rand, keep bool) (*Path, error) {
+	if f == nil || rng == nil {
+		return nil, fmt.Errorf("sde.EulerMaruyama: the drift and the random source must not be nil")
+	}
+	if !(sigma >= 0) || math.IsInf(sigma, 0) {
+		return nil, fmt.Errorf("sde.EulerMaruyama: sigma = %v; give a finite sigma >= 0", sigma)
+	}
+	if steps <= 0 {
+		return nil, fmt.Errorf("sde.EulerMaruyama: steps = %d; give a positive number of steps", steps)
+	}
+	if !(t1 > t0) || math.IsInf(t1-t0, 0) {
+		return nil, fmt.Errorf("sde.EulerMaruyama: need finite t0 < t1, got t0 = %v, t1 = %v", t0, t1)
+	}
+	n, d, err := points.Check(x0)
+	if err != nil {
+		return nil, fmt.Errorf("sde.EulerMaruyama: %w", err)
+	}
+	x := make([][]float64, n)
+	for i := range x {
+		x[i] = append([]float64(nil), x0[i]...)
+	}
+	p := &Path{}
+	if keep {
+		p.Times = []float64{t0}
+		p.Paths = make([][][]float64, n)
+		for i := range x {
+			p.Paths[i] = [][]float64{append([]float64(nil), x[i]...)}
+		}
+	}
+	h := (t1 - t0) / float64(steps)
+	noise := sigma * math.Sqrt(h)
+	for k := range steps {
+		t := t0 + float64(k)*h
+		v, err := f(x, t)
+		if err != nil {
+			return nil, fmt.Errorf("sde.EulerMaruyama: the drift at t = %g: %w", t, err)
+		}
+		if len(v) != n {
+			return nil, fmt.Errorf("sde.EulerMaruyama: the drift returned %d rows for %d points", len(v), n)
+		}
+		for i := range x {
+			for j := range d {
+				x[i][j] += h*v[i][j] + noise*rng.NormFloat64()
+				if math.IsNaN(x[i][j]) || math.IsInf(x[i][j], 0) {
+					return nil, fmt.Errorf("sde.EulerMaruyama: point %d became NaN/Inf at t = %g; reduce the step size (steps = %d)", i, t+h, steps)
+				}
+			}
+		}
+		if keep {
+			p.Times = append(p.Times, t+h)
+			for i := range x {
+				p.Paths[i] = append(p.Paths[i], append([]float64(nil), x[i]...))
+			}
+		}
+	}
+	if keep {
+		p.Times[len(p.Times)-1] = t1
+	}
+	p.X = x
+	return p, nil
+}
+
+// OU is the Ornstein-Uhlenbeck process dX = -Theta X dt + Sigma dW started
+// from N(M0, S0^2 I) at t = 0 (see the package doc).
+type OU struct {
+	Theta, Sigma float64
+	M0           []float64
+	S0           float64
+}
+
+// Mean returns m_t.
+func (o OU) Mean(t float64) []float64 {
+	m := make([]float64, len(o.M0))
+	for j, v := range o.M0 {
+		m[j] = v * math.Exp(-o.Theta*t)
+	}
+	return m
+}
+
+// Var returns the per-coordinate variance v_t.
+func (o OU) Var(t float64) float64 {
+	e := math.Exp(-2 * o.Theta * t)
+	return o.S0*o.S0*e + o.Sigma*o.Sigma/(2*o.Theta)*(1-e)
+}
+
+// Drift is f(x) = -Theta x.
+func (o OU) Drift(x [][]float64, _ float64) ([][]float64, error) {
+	out := make([][]float64, len(x))
+	for i, p := range x {
+		out[i] = make([]float64, len(p))
+		for j, v := range p {
+			out[i][j] = -o.Theta * v
+		}
+	}
+	return out, nil
+}
+
+// LogDensity returns log p_t at every row of x.
+func (o OU) LogDensity(x [][]float64, t float64) ([]float64, error) {
+	m, v := o.Mean(t), o.Var(t)
+	out := make([]float64, len(x))
+	for i, p := range x {
+		if len(p) != len(m) {
+			return nil, fmt.Errorf("sde.OU.LogDensity: point %d has %d coordinates, the process %d", i, len(p), len(m))
+		}
+		sq := 0.0
+		for j := range p {
+			sq += (p[j] - m[j]) * (p[j] - m[j])
+		}
+		out[i] = -0.5*float64(len(p))*math.Log(2*math.Pi*v) - sq/(2*v)
+	}
+	return out, nil
+}
+
+// FlowVelocity is the probability-flow velocity f(x) - (Sigma^2/2) grad log p_t(x)
+// = -Theta x + (Sigma^2/2) (x - m_t)/v_t.
+func (o OU) FlowVelocity(x [][]float64, t float64) ([][]float64, error) {
+	m, v := o.Mean(t), o.Var(t)
+	out := make([][]float64, len(x))
+	for i, p := range x {
+		out[i] = make([]float64, len(p))
+		for j, val := range p {
+			out[i][j] = -o.Theta*val + o.Sigma*o.Sigma/2*(val-m[j])/v
+		}
+	}
+	return out, nil
+}
