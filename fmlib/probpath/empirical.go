@@ -269,20 +269,7 @@ func (e Empirical) VelocityGraph(x, t, points *graph.Node) *graph.Node {
 	}
 	b, n := x.Shape().Dimensions[0], points.Shape().Dimensions[0]
 	c := sched.Graph(t)
-	// col turns a scalar or [B] coefficient into one of shape [B, 1] in x's dtype.
-	col := func(v *graph.Node) *graph.Node {
-		if v.DType() != x.DType() {
-			v = graph.ConvertDType(v, x.DType())
-		}
-		switch {
-		case v.Rank() == 0:
-			return graph.BroadcastToDims(v, b, 1)
-		case v.Rank() == 1 && v.Shape().Dimensions[0] == b:
-			return graph.Reshape(v, b, 1)
-		}
-		exceptions.Panicf("probpath.Empirical.VelocityGraph: t shape %s, want a scalar or [%d]", t.Shape(), b)
-		return nil
-	}
+	col := func(v *graph.Node) *graph.Node { return rowColumn(v, x, t, "VelocityGraph") }
 	a, s, da, ds := col(c.Alpha), col(c.Sigma), col(c.DAlpha), col(c.DSigma)
 	inv2s2 := graph.Reciprocal(graph.MulScalar(graph.Square(s), 2)) // [B, 1]
 	xz := graph.Einsum("bd,nd->bn", x, points)                      // [B, N]
@@ -320,19 +307,7 @@ func (e Empirical) LogDensityGraph(x, t, points *graph.Node) *graph.Node {
 	}
 	b, n, d := x.Shape().Dimensions[0], points.Shape().Dimensions[0], x.Shape().Dimensions[1]
 	c := sched.Graph(t)
-	col := func(v *graph.Node) *graph.Node {
-		if v.DType() != x.DType() {
-			v = graph.ConvertDType(v, x.DType())
-		}
-		switch {
-		case v.Rank() == 0:
-			return graph.BroadcastToDims(v, b, 1)
-		case v.Rank() == 1 && v.Shape().Dimensions[0] == b:
-			return graph.Reshape(v, b, 1)
-		}
-		exceptions.Panicf("probpath.Empirical.LogDensityGraph: t shape %s, want a scalar or [%d]", t.Shape(), b)
-		return nil
-	}
+	col := func(v *graph.Node) *graph.Node { return rowColumn(v, x, t, "LogDensityGraph") }
 	a, s := col(c.Alpha), col(c.Sigma)
 	xx := graph.BroadcastToDims(graph.Reshape(graph.ReduceSum(graph.Square(x), 1), b, 1), b, n)
 	xz := graph.Einsum("bd,nd->bn", x, points)
@@ -347,3 +322,20 @@ func (e Empirical) LogDensityGraph(x, t, points *graph.Node) *graph.Node {
 	return graph.Add(lse, norm)
 }
 
+// rowColumn turns a schedule coefficient computed on t (a scalar or [B]) into
+// a column of shape [B, 1] in x's dtype, x being [B, D]; who names the caller
+// in the panic for any other shape of t.
+func rowColumn(v, x, t *graph.Node, who string) *graph.Node {
+	b := x.Shape().Dimensions[0]
+	if v.DType() != x.DType() {
+		v = graph.ConvertDType(v, x.DType())
+	}
+	switch {
+	case v.Rank() == 0:
+		return graph.BroadcastToDims(v, b, 1)
+	case v.Rank() == 1 && v.Shape().Dimensions[0] == b:
+		return graph.Reshape(v, b, 1)
+	}
+	exceptions.Panicf("probpath.Empirical.%s: t shape %s, want a scalar or [%d]", who, t.Shape(), b)
+	return nil
+}
