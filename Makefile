@@ -10,7 +10,7 @@ GO ?= go
 PY := /usr/bin/python3
 OUT ?= out
 
-.PHONY: all install run test vet unit kernel-check notebooks notebooks-quick lab bench
+.PHONY: all install data run test vet unit kernel-check notebooks notebooks-quick lab bench
 
 all: run
 
@@ -18,8 +18,12 @@ all: run
 install:
 	bash kernel/install.sh
 
+## data: MNIST into $GOFM_DATA/mnist (default ~/.cache/gofm/mnist), checksums verified (idempotent).
+data:
+	bash scripts/fetch-mnist.sh
+
 ## run: the main job: set up what is missing and execute every notebook, writing executed copies and HTML to out/notebooks.
-run: install notebooks
+run: install data notebooks
 
 notebooks:
 	$(GO) run ./cmd/nbrun -out $(OUT)/notebooks

