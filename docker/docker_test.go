@@ -340,7 +340,7 @@ func check(df *dockerfile, root string, mod modInfo) []string {
 		bad("%v", err)
 	}
 	var (
-		runsInstall, verifiesGo, exposes, healthcheck bool
+		runsInstall, fetchesData, verifiesGo, exposes, healthcheck bool
 		user                                          string
 		cmd                                           []string
 	)
@@ -364,6 +364,9 @@ func check(df *dockerfile, root string, mod modInfo) []string {
 		case "RUN":
 			if strings.Contains(in.Args, "kernel/install.sh") {
 				runsInstall = true
+			}
+			if strings.Contains(in.Args, "scripts/fetch-mnist.sh") {
+				fetchesData = true
 			}
 			if strings.Contains(in.Args, "sha256sum -c") && strings.Contains(in.Args, "GO_VERSION") {
 				verifiesGo = true
@@ -399,6 +402,9 @@ func check(df *dockerfile, root string, mod modInfo) []string {
 	}
 	if !runsInstall {
 		bad("no RUN runs kernel/install.sh (the one install path for the kernel)")
+	}
+	if !fetchesData {
+		bad("no RUN runs scripts/fetch-mnist.sh: the image would have no MNIST (make data's script, checksums verified)")
 	}
 	if v := df.Env["GOEXPERIMENT"]; !strings.Contains(","+v+",", ",simd,") {
 		bad("ENV GOEXPERIMENT=simd is missing in the final stage (got %q)", v)
@@ -799,6 +805,7 @@ func TestChecksFailOnBrokenDockerfiles(t *testing.T) {
 		{"token baked in", appendLine(`ENV JUPYTER_TOKEN=secret`), "bakes a token"},
 		{"empty JUPYTER_TOKEN in RUN", appendLine(`RUN JUPYTER_TOKEN= jupyter lab`), "empty JUPYTER_TOKEN"},
 		{"install.sh not run", sub("bash kernel/install.sh", "true"), "kernel/install.sh"},
+		{"no MNIST", sub("RUN bash scripts/fetch-mnist.sh", "RUN true"), "scripts/fetch-mnist.sh"},
 		{"no simd", sub("GOEXPERIMENT=simd", "GOEXPERIMENT=none"), "GOEXPERIMENT=simd"},
 		{"no JupyterLab", sub("GOFM_JUPYTERLAB=1", "GOFM_JUPYTERLAB=0"), "GOFM_JUPYTERLAB=1"},
 		{"FMA math on", sub("GODEBUG=cpu.fma=off", "GODEBUG=cpu.fma=on"), "GODEBUG=cpu.fma=off"},

