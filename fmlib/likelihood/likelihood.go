@@ -128,9 +128,9 @@ func New(backend compute.Backend, store *model.Store, v Velocity, opts Options) 
 			panic(fmt.Sprintf("likelihood: the velocity returned shape %s for x of shape %s; it must return x's shape", u.Shape(), x.Shape()))
 		}
 		if opts.Method == Exact {
-			return []*graph.Node{u, exactDivergence(u, x)}
+			return []*graph.Node{u, ExactDivergence(u, x)}
 		}
-		return []*graph.Node{u, hutchinsonDivergence(u, x, aux[0])}
+		return []*graph.Node{u, HutchinsonDivergence(u, x, aux[0])}
 	}
 	solver, err := ode.New(backend, store, field, opts.Solver)
 	if err != nil {
@@ -150,8 +150,10 @@ func rowsDim(x *graph.Node) (n, d int) {
 	return dims[0], d
 }
 
-// exactDivergence returns sum_i d u_i / d x_i per row, shape [N].
-func exactDivergence(u, x *graph.Node) *graph.Node {
+// ExactDivergence returns div u = sum_i d u_i / d x_i per row, shape [N], for
+// u and x of shape [N, ...] (inner dimensions flattened to D): one reverse-mode
+// gradient per dimension. Rows must not interact (true of per-point networks).
+func ExactDivergence(u, x *graph.Node) *graph.Node {
 	n, d := rowsDim(x)
 	uf := graph.Reshape(u, n, d)
 	var div *graph.Node
@@ -168,9 +170,10 @@ func exactDivergence(u, x *graph.Node) *graph.Node {
 	return div
 }
 
-// hutchinsonDivergence returns the mean over the K probes eps[k] (eps has
-// shape [K, N, ...]) of eps_k^T (du/dx) eps_k per row, shape [N].
-func hutchinsonDivergence(u, x, eps *graph.Node) *graph.Node {
+// HutchinsonDivergence returns the mean over the K probes eps[k] (eps has
+// shape [K, N, ...], x and u shape [N, ...]) of eps_k^T (du/dx) eps_k per row,
+// shape [N]: one vector-Jacobian product per probe.
+func HutchinsonDivergence(u, x, eps *graph.Node) *graph.Node {
 	n, d := rowsDim(x)
 	k := eps.Shape().Dimensions[0]
 	var sum *graph.Node
