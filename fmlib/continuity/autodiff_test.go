@@ -3,7 +3,8 @@ package continuity
 import (
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
+	"github.com/gofm/gofm/internal/testbe"
+
 	"github.com/gomlx/gomlx/core/graph"
 )
 
@@ -29,10 +30,7 @@ func fieldGraph(scale float64) GraphField {
 }
 
 func TestResidualAutodiff(t *testing.T) {
-	be, err := gobackend.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	be := testbe.Go(t)
 	grid := Grid(-3, 4, -3, 3, 15, 13)
 	for _, c := range []struct {
 		name  string

@@ -4,9 +4,10 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gofm/gofm/internal/testbe"
+
 	"github.com/gofm/gofm/fmlib/fields"
 	"github.com/gofm/gofm/fmlib/ode"
-	"github.com/gomlx/compute/gobackend"
 )
 
 func TestSpiralFlowSolvesTheODE(t *testing.T) {
@@ -40,10 +41,7 @@ func TestSpiralFlowSolvesTheODE(t *testing.T) {
 }
 
 func TestSpiralFieldGraphMatchesVelocity(t *testing.T) {
-	be, err := gobackend.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	be := testbe.Go(t)
 	s := fields.Spiral{Decay: 0.3, Omega: 1}
 	start := [][]float64{{2, 0}, {0, -1}, {-1.5, 0.5}}
 	// One Euler step of size 1 returns x + u(x): the graph field at the start points.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofm/gofm/internal/testbe"
+
 	"github.com/gofm/gofm/fmlib/data"
 	"github.com/gofm/gofm/fmlib/models"
 	"github.com/gofm/gofm/fmlib/probpath"
@@ -12,25 +14,12 @@ import (
 	"github.com/gofm/gofm/fmlib/verify"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-var testBackend compute.Backend
-
-func backendForTest(t *testing.T) compute.Backend {
-	t.Helper()
-	if testBackend == nil {
-		b, err := gobackend.New("")
-		if err != nil {
-			t.Fatalf("gobackend.New: %v", err)
-		}
-		testBackend = b
-	}
-	return testBackend
-}
+func backendForTest(t *testing.T) compute.Backend { return testbe.Go(t) }
 
 // sigmaMin as in notebook 06: sigma_t >= 0.02, so every target is finite.
 const sigmaMin = 0.02

@@ -6,26 +6,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofm/gofm/internal/testbe"
+
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-var testBackend compute.Backend
-
-func be(t testing.TB) compute.Backend {
-	t.Helper()
-	if testBackend == nil {
-		b, err := gobackend.New("")
-		if err != nil {
-			t.Fatal(err)
-		}
-		testBackend = b
-	}
-	return testBackend
-}
+func be(t testing.TB) compute.Backend { return testbe.Go(t) }
 
 // Gaussian OT path from N(0, I) to N(mu, diag(s^2)) in 2D: psi_t(x0) = t mu + sigma_t x0 with
 // sigma_t = 1 + (s - 1) t per coordinate, so u_t(x) = mu + (s - 1)/sigma_t (x - t mu), a

@@ -5,26 +5,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofm/gofm/internal/testbe"
+
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-var testBackend compute.Backend
-
-func backendForTest(t *testing.T) compute.Backend {
-	t.Helper()
-	if testBackend == nil {
-		b, err := gobackend.New("")
-		if err != nil {
-			t.Fatalf("gobackend.New: %v", err)
-		}
-		testBackend = b
-	}
-	return testBackend
-}
+func backendForTest(t *testing.T) compute.Backend { return testbe.Go(t) }
 
 // runMLP builds a fresh store seeded with seed, evaluates the MLP on x
 // ([B][D]) at times tv (len 1 -> scalar t, len B -> [B]) and returns the

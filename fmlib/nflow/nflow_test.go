@@ -6,26 +6,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofm/gofm/internal/testbe"
+
 	"github.com/gofm/gofm/fmlib/likelihood"
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-var testBackend compute.Backend
-
-func be(t testing.TB) compute.Backend {
-	t.Helper()
-	if testBackend == nil {
-		b, err := gobackend.New("")
-		if err != nil {
-			t.Fatal(err)
-		}
-		testBackend = b
-	}
-	return testBackend
-}
+func be(t testing.TB) compute.Backend { return testbe.Go(t) }
 
 func seededStore(t testing.TB, seed int64) *model.Store {
 	t.Helper()

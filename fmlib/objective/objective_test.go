@@ -6,30 +6,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofm/gofm/internal/testbe"
+
 	"github.com/gofm/gofm/fmlib/models"
 	"github.com/gofm/gofm/fmlib/probpath"
 	"github.com/gofm/gofm/fmlib/schedule"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-var testBackend compute.Backend
-
-func backendForTest(t *testing.T) compute.Backend {
-	t.Helper()
-	if testBackend == nil {
-		b, err := gobackend.New("")
-		if err != nil {
-			t.Fatalf("gobackend.New: %v", err)
-		}
-		testBackend = b
-	}
-	return testBackend
-}
+func backendForTest(t *testing.T) compute.Backend { return testbe.Go(t) }
 
 // sigmaMin of the CondOT path used throughout: small but > 0, so sigma_t >= 0.01
 // and the DSM target -x0/sigma_t stays finite on all of [0, 1].
@@ -286,7 +275,10 @@ func TestTrainerInputErrors(t *testing.T) {
 		{"rank-1 x1", func() error { _, err := tr.Step(tensors.FromValue([]float32{1, 2})); return err }, "shape"},
 		{"float64 x1", func() error { _, err := tr.Step(tensors.FromValue([][]float64{{1, 2}})); return err }, "float32"},
 		{"pair mismatch", func() error { _, err := tr.StepPairs(x2(4, 2), x2(5, 2)); return err }, "differs"},
-		{"t outside [0,1]", func() error { _, err := tr.Loss(x2(2, 2), x2(2, 2), tensors.FromValue([]float32{0.5, 1.5})); return err }, "outside [0, 1]"},
+		{"t outside [0,1]", func() error {
+			_, err := tr.Loss(x2(2, 2), x2(2, 2), tensors.FromValue([]float32{0.5, 1.5}))
+			return err
+		}, "outside [0, 1]"},
 		{"t wrong length", func() error { _, err := tr.Loss(x2(2, 2), x2(2, 2), tensors.FromValue([]float32{0.5})); return err }, "shape [2]"},
 		{"ragged data", func() error { _, err := tr.Train([][]float64{{1, 2}, {3}}, 1, 4, 1); return err }, "ragged"},
 		{"zero steps", func() error { _, err := tr.Train([][]float64{{1, 2}}, 0, 4, 1); return err }, "steps >= 1"},

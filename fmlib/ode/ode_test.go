@@ -6,29 +6,18 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/gofm/gofm/internal/testbe"
+
 	"github.com/gofm/gofm/fmlib/verify"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-var testBackend compute.Backend
-
-func be(t testing.TB) compute.Backend {
-	t.Helper()
-	if testBackend == nil {
-		b, err := gobackend.New("")
-		if err != nil {
-			t.Fatalf("backend: %v", err)
-		}
-		testBackend = b
-	}
-	return testBackend
-}
+func be(t testing.TB) compute.Backend { return testbe.Go(t) }
 
 func flat(t testing.TB, x *tensors.Tensor) []float64 {
 	t.Helper()

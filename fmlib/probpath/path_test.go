@@ -7,26 +7,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofm/gofm/internal/testbe"
+
 	"github.com/gofm/gofm/fmlib/schedule"
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
-var testBackend compute.Backend
-
-func backendForTest(t *testing.T) compute.Backend {
-	t.Helper()
-	if testBackend == nil {
-		b, err := gobackend.New("")
-		if err != nil {
-			t.Fatalf("gobackend.New: %v", err)
-		}
-		testBackend = b
-	}
-	return testBackend
-}
+func backendForTest(t *testing.T) compute.Backend { return testbe.Go(t) }
 
 // f32eps is the float32 unit roundoff (2^-24).
 const f32eps = 1.0 / (1 << 24)

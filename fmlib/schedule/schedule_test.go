@@ -5,24 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofm/gofm/internal/testbe"
+
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-var testBackend compute.Backend
-
-func backendForTest(t *testing.T) compute.Backend {
-	t.Helper()
-	if testBackend == nil {
-		b, err := gobackend.New("")
-		if err != nil {
-			t.Fatalf("gobackend.New: %v", err)
-		}
-		testBackend = b
-	}
-	return testBackend
-}
+func backendForTest(t *testing.T) compute.Backend { return testbe.Go(t) }
 
 // allSchedules is one instance of every schedule, with settings chosen to
 // exercise each code path (SigmaMin > 0 and = 0, default and custom VP rates,
