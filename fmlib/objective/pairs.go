@@ -124,21 +124,25 @@ func (t *Trainer) Sampler(opts ode.Options) (*ode.Solver, error) {
 }
 
 // Velocity evaluates the network's velocity at host points x and time tt,
-// e.g. to draw the learned field.
+// e.g. to draw the learned field. The graph is built on the first call and
+// reused; like the rest of the Trainer it is not safe for concurrent use.
 func (t *Trainer) Velocity(x [][]float64, tt float64) ([][]float64, error) {
 	xt, err := points.ToTensor(x)
 	if err != nil {
 		return nil, fmt.Errorf("objective: Velocity: %w", err)
 	}
 	defer xt.FinalizeAll()
-	f := t.cfg.VelocityField()
-	exec, err := model.NewExec(t.backend, t.store, func(scope *model.Scope, xn, tn *graph.Node) *graph.Node {
-		return f(scope, tn, []*graph.Node{xn}, nil)[0]
-	})
-	if err != nil {
-		return nil, fmt.Errorf("objective: Velocity: %w", err)
+	if t.vel == nil { // built once; it recompiles only for new batch shapes
+		f := t.cfg.VelocityField()
+		exec, err := model.NewExec(t.backend, t.store, func(scope *model.Scope, xn, tn *graph.Node) *graph.Node {
+			return f(scope, tn, []*graph.Node{xn}, nil)[0]
+		})
+		if err != nil {
+			return nil, fmt.Errorf("objective: Velocity: %w", err)
+		}
+		t.vel = exec
 	}
-	out, err := exec.Call1(xt, float32(tt))
+	out, err := t.vel.Call1(xt, float32(tt))
 	if err != nil {
 		return nil, fmt.Errorf("objective: Velocity: %w", err)
 	}

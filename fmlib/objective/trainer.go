@@ -125,6 +125,7 @@ type Trainer struct {
 	store   *model.Store
 	trainer *train.Trainer
 	eval    *model.Exec
+	vel     *model.Exec // the network as a velocity at (x, t); built by the first Velocity call
 }
 
 // NewTrainer validates cfg and prepares the training and evaluation graphs
