@@ -33,6 +33,18 @@
 //	Grid / SaveGrid / DisplayGrid   several plots side by side, in rows of cols panels
 //	DisplayBytes(png)               shows PNG bytes made elsewhere
 //
+// Animations and sample images (same PNG route):
+//
+//	PlotFrames(plots, w, h)         renders plots to images, one frame each
+//	APNG / SaveAPNG / DisplayAnimation(frames, delay, loops, opts...)
+//	                                an animated PNG (APNG): browsers play it,
+//	                                other viewers show frame 0; HoldLast and
+//	                                FrameDelays change the timing
+//	ImageGrid(images, h, w, c, cols, opts)
+//	                                flattened (H, W, C) images in [-1, 1] as
+//	                                tiles; ImageGridPNG / SaveImages /
+//	                                DisplayImages
+//
 // Display sends the image with gonbui and then waits with gonbui.Sync until
 // GoNB has taken it: a display sent right before a cell's program exits can
 // otherwise be lost. Outside a GoNB kernel Display returns an error that points

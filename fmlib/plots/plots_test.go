@@ -532,3 +532,39 @@ func TestNiceTicks(t *testing.T) {
 		}
 	}
 }
+
+func TestMovingAverage(t *testing.T) {
+	got := MovingAverage([]float64{1, 2, 3, 4, 5}, 2)
+	want := []float64{1, 1.5, 2.5, 3.5, 4.5} // the first value averages only itself
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-12 { // sums of small integers: exact up to rounding
+			t.Fatalf("MovingAverage = %v, want %v", got, want)
+		}
+	}
+	if got := MovingAverage([]float64{3, 5}, 0); got[1] != 5 {
+		t.Errorf("window 0 should act as 1: %v", got)
+	}
+}
+
+func TestLossCurveErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		runs []Series
+		opts Options
+		want string
+	}{
+		{"none", nil, Options{}, "no runs"},
+		{"empty", []Series{{Name: "a"}}, Options{}, "no losses"},
+		{"mismatch", []Series{{X: []float64{1}, Y: []float64{1, 2}}}, Options{}, "1 steps but 2 losses"},
+		{"nan", []Series{{Y: []float64{1, math.NaN()}}}, Options{}, "diverged"},
+		{"log of negative", []Series{{Y: []float64{1, -1}}}, Options{LogY: true}, "LossCurve"},
+	} {
+		_, err := LossCurve(tc.opts, 0, tc.runs...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	if _, err := LossCurve(Options{LogY: true}, 10, Series{Name: "run", Y: []float64{3, 2, 1.5, 1.2}}); err != nil {
+		t.Errorf("valid curve: %v", err)
+	}
+}
