@@ -47,4 +47,25 @@
 // absent). A missing file is an error that names the fetch command; a wrong
 // magic number, a truncated or over-long file, corrupt gzip data, mismatched
 // image and label counts or a label outside 0..9 are errors that say so.
+//
+// # CIFAR-10
+//
+// LoadCIFAR10 reads the "train" (data_batch_1.bin .. data_batch_5.bin, 50,000
+// images) or "test" (test_batch.bin, 10,000) split of the CIFAR-10 binary
+// release from CIFAR10Dir() ($GOFM_DATA/cifar10, default ~/.cache/gofm/cifar10)
+// or its subfolder cifar-10-batches-bin. gofm cannot download it (the project's
+// machines do not reach its site): get cifar-10-binary.tar.gz from
+// https://www.cs.toronto.edu/~kriz/cifar.html and extract it there; a missing
+// file is an error that says exactly this. Each file is a sequence of 3073-byte
+// records
+//
+//	record = label (1 byte, 0..9) | R plane (1024) | G plane (1024) | B plane (1024),
+//	plane[32 r + c] = value of pixel (row r, column c),
+//
+// which ReadCIFAR10 converts to RGBImages, stored channels-last (N x H x W x C,
+// the layout image networks take): Pixels[((i H + r) W + c) 3 + ch] =
+// record_i[1 + 1024 ch + 32 r + c]. A file that is empty or not a whole number
+// of records, a label above 9, corrupt gzip data, or (LoadCIFAR10) a batch
+// without exactly 10,000 records are errors that say so. Files may be gzipped
+// (file.gz is used when file is absent).
 package data
