@@ -76,6 +76,11 @@ type Options struct {
 	// Solver integrates the augmented ODE; the zero value means Dopri5 with
 	// Atol = Rtol = DefaultTol. SaveTrajectory is ignored.
 	Solver ode.Options
+	// T0 and T1 bound the integration: the data sit at T1 and the standard
+	// normal base at T0. Both zero mean [0, 1]. Diffusion-trained models
+	// need [eps, 1-eps] because their velocity divides by sigma_t or
+	// alpha_t, which vanish at the ends of the VP path.
+	T0, T1 float64
 }
 
 // Result holds per-point results of one LogProb call.
@@ -120,6 +125,11 @@ func New(backend compute.Backend, store *model.Store, v Velocity, opts Options) 
 		opts.Solver = ode.Options{Method: ode.Dopri5, Atol: DefaultTol, Rtol: DefaultTol}
 	}
 	opts.Solver.SaveTrajectory = false
+	if opts.T0 != 0 || opts.T1 != 0 {
+		if !(opts.T0 >= 0 && opts.T0 < opts.T1 && opts.T1 <= 1) {
+			return nil, fmt.Errorf("likelihood.New: T0 = %g, T1 = %g; need 0 <= T0 < T1 <= 1 (both 0 mean [0, 1])", opts.T0, opts.T1)
+		}
+	}
 	e := &Estimator{opts: opts, rng: rand.New(rand.NewPCG(opts.Seed, 0x11e1))}
 	field := func(scope *model.Scope, t *graph.Node, s, aux []*graph.Node) []*graph.Node {
 		x := s[0]
@@ -241,9 +251,13 @@ func (e *Estimator) LogProb(x *tensors.Tensor) (*Result, error) {
 		defer eps.FinalizeAll()
 		aux = append(aux, eps)
 	}
-	sol, err := e.solver.Solve(1, 0, []*tensors.Tensor{x, l0}, aux...)
+	t0, t1 := e.opts.T0, e.opts.T1
+	if t0 == 0 && t1 == 0 {
+		t1 = 1
+	}
+	sol, err := e.solver.Solve(t1, t0, []*tensors.Tensor{x, l0}, aux...)
 	if err != nil {
-		return nil, fmt.Errorf("likelihood: solving the flow backwards from t = 1 to 0: %w", err)
+		return nil, fmt.Errorf("likelihood: solving the flow backwards from t = %g to %g: %w", t1, t0, err)
 	}
 	defer func() {
 		for _, t := range sol.X {

@@ -320,6 +320,8 @@ func TestBadInput(t *testing.T) {
 		{Options{Method: Method(7)}, "unknown method"},
 		{Options{Method: Hutchinson, Probe: Probe(5)}, "unknown probe"},
 		{Options{Method: Hutchinson, Probes: -1}, "Probes = -1"},
+		{Options{T0: 0.5, T1: 0.2}, "0 <= T0 < T1 <= 1"},
+		{Options{T1: 1.5}, "0 <= T0 < T1 <= 1"},
 	} {
 		if _, err := New(be(t), nil, v, c.opts); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("New(%+v): error %v, want one mentioning %q", c.opts, err, c.want)
@@ -347,5 +349,35 @@ func TestBadInput(t *testing.T) {
 	}
 	if _, err := e.LogProbPoints([][]float64{{1, 2}, {3}}); err == nil || !strings.Contains(err.Error(), "ragged") {
 		t.Errorf("ragged points: %v", err)
+	}
+}
+
+// With T0, T1 the flow runs over [T0, T1] only. For v(x) = -x in D = 2,
+// x(T1) = x(T0) e^{-L} with L = T1 - T0 and div v = -D, so
+// log p1(x) = log N(x e^{L}; 0, I) + D L.
+func TestTimeSpan(t *testing.T) {
+	v := func(_ *model.Scope, _, x *graph.Node) *graph.Node { return graph.Neg(x) }
+	x := [][]float64{{0.3, -0.2}, {1, 0.5}}
+	for _, span := range [][2]float64{{0, 0}, {0.25, 0.75}, {0.1, 0.3}} {
+		e, err := New(be(t), nil, v, Options{T0: span[0], T1: span[1]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.LogProbPoints(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := span[1] - span[0]
+		if span == [2]float64{} {
+			l = 1
+		}
+		for i, p := range x {
+			s := math.Exp(l)
+			want := StdNormalLogPdf(2, (p[0]*p[0]+p[1]*p[1])*s*s) + 2*l
+			// Dopri5 at 1e-5 in float32: 1e-4 absolute is 10x its error.
+			if math.Abs(res.LogP[i]-want) > 1e-4 {
+				t.Errorf("span %v point %d: log p = %.6f, want %.6f", span, i, res.LogP[i], want)
+			}
+		}
 	}
 }
