@@ -428,3 +428,49 @@ func toTensor(p [][]float64) (*tensors.Tensor, error) {
 	}
 	return tensors.FromFlatDataAndDimensions(flat, len(p), len(p[0])), nil
 }
+
+// The cosine decay sets the learning rate of step k (0-based) to
+// min + (lr - min) (1 + cos(pi k / DecaySteps)) / 2, min = MinLRFraction lr.
+func TestCosineDecay(t *testing.T) {
+	store := model.NewStore()
+	const lr, decay = 1e-2, 10
+	tr, err := NewTrainer(backendForTest(t), store, Config{Path: condOT(t), Net: smallNet(models.MLPConfig{Hidden: []int{8}}),
+		LearningRate: lr, DecaySteps: decay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := twoGaussians(64, 1)
+	for k := 0; k < 7; k++ {
+		if _, err := tr.Train(data, 1, 16, uint64(k)); err != nil {
+			t.Fatal(err)
+		}
+		var got float64
+		found := false
+		for v := range store.IterVariables() {
+			if strings.HasSuffix(v.Path(), "/learning_rate") {
+				got, found = tensorScalar(v.MustValue().Value()), true
+			}
+		}
+		if !found {
+			t.Fatal("no learning_rate variable in the store")
+		}
+		minLR := MinLRFraction * lr
+		want := minLR + (lr-minLR)*(1+math.Cos(math.Pi*float64(k)/decay))/2
+		if math.Abs(got-want) > 1e-7 { // float32 variable: ~1e-9 absolute at 1e-2
+			t.Errorf("step %d: learning rate %.8g, want %.8g", k, got, want)
+		}
+	}
+	if err := (Config{Path: condOT(t), Net: smallNet(models.MLPConfig{Hidden: []int{8}}), DecaySteps: -1}).Validate(); err == nil {
+		t.Error("DecaySteps = -1 accepted")
+	}
+}
+
+func tensorScalar(v any) float64 {
+	switch x := v.(type) {
+	case float32:
+		return float64(x)
+	case float64:
+		return x
+	}
+	return math.NaN()
+}

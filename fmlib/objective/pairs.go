@@ -65,33 +65,49 @@ func FixedPairs(x0s, x1s [][]float64) PairSampler {
 	}
 }
 
-// TrainPairs runs steps training steps on batches of pairs from sample (with a
-// PCG generator seeded by seed) and returns the loss of every step. Times are
-// drawn in the graph from the store's RNG.
-func (t *Trainer) TrainPairs(sample PairSampler, steps, batch int, seed uint64) ([]float64, error) {
+// PairStepper returns a function that runs one training step on a batch of
+// pairs drawn from sample with the given generator. Times are drawn in the
+// graph from the store's RNG.
+func (t *Trainer) PairStepper(sample PairSampler, batch int) (func(rng *rand.Rand) (float64, error), error) {
 	if sample == nil {
-		return nil, fmt.Errorf("objective: TrainPairs needs a pair sampler (objective.Coupled or objective.FixedPairs)")
+		return nil, fmt.Errorf("objective: no pair sampler given (use objective.Coupled or objective.FixedPairs)")
 	}
-	if steps < 1 || batch < 1 {
-		return nil, fmt.Errorf("objective: TrainPairs needs steps >= 1 and batch >= 1, got steps = %d, batch = %d", steps, batch)
+	if batch < 1 {
+		return nil, fmt.Errorf("objective: batch = %d; need >= 1", batch)
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x51ed2701a5b3c9d7))
-	losses := make([]float64, 0, steps)
-	for range steps {
+	return func(rng *rand.Rand) (float64, error) {
 		x0, x1, err := sample(rng, batch)
 		if err != nil {
-			return losses, err
+			return 0, err
 		}
 		t0, err := points.ToTensor(x0)
 		if err != nil {
-			return losses, fmt.Errorf("objective: TrainPairs: noise batch: %w", err)
+			return 0, fmt.Errorf("objective: noise batch: %w", err)
 		}
 		t1, err := points.ToTensor(x1)
 		if err != nil {
 			t0.FinalizeAll()
-			return losses, fmt.Errorf("objective: TrainPairs: data batch: %w", err)
+			return 0, fmt.Errorf("objective: data batch: %w", err)
 		}
-		loss, err := t.StepPairs(t0, t1)
+		return t.StepPairs(t0, t1)
+	}, nil
+}
+
+// TrainPairs runs steps training steps on batches of pairs from sample (with a
+// PCG generator seeded by seed) and returns the loss of every step. Times are
+// drawn in the graph from the store's RNG.
+func (t *Trainer) TrainPairs(sample PairSampler, steps, batch int, seed uint64) ([]float64, error) {
+	if steps < 1 || batch < 1 {
+		return nil, fmt.Errorf("objective: TrainPairs needs steps >= 1 and batch >= 1, got steps = %d, batch = %d", steps, batch)
+	}
+	step, err := t.PairStepper(sample, batch)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x51ed2701a5b3c9d7))
+	losses := make([]float64, 0, steps)
+	for range steps {
+		loss, err := step(rng)
 		if err != nil {
 			return losses, err
 		}
