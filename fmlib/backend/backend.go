@@ -21,6 +21,20 @@ func init() {
 	xla.EnableAutoInstall(false)
 }
 
+// GoConfig is the configuration the pure-Go backend starts with unless
+// GOMLX_BACKEND=go:<config> gives another: graph operations run one after
+// another (each still uses every core inside, e.g. matrix products).
+//
+// Why: GoMLX compute v0.1.2 runs independent operations of a graph on its
+// worker pool when nothing else executes, and a matrix product on a pool
+// worker fans out on the same pool (Pool.Saturate). When every worker is
+// such a product waiting for a free worker, the program hangs for good. We
+// hit it training the MNIST MLP on 2 cores: stuck at random after a few
+// hundred steps, all workers in sync.Cond.Wait. Sequential operations never
+// run on a pool worker, so the fan-out always finds workers; the cost on
+// 2-16 cores is small because the heavy operations parallelise inside.
+const GoConfig = "ops_sequential"
+
 // Selection says which backend New chose and why.
 type Selection struct {
 	Name   string // "go" or "xla"
@@ -89,13 +103,13 @@ func choose(env string, lookup lookupFn) (compute.Backend, Selection, error) {
 		if err == nil {
 			return b, Selection{Name: "xla", Config: plugin, Reason: "CUDA PJRT plugin found (" + EnvVar + " unset)"}, nil
 		}
-		b2, err2 := gobackend.New("")
+		b2, err2 := gobackend.New(GoConfig)
 		if err2 != nil {
 			return nil, Selection{}, fmt.Errorf("backend: XLA CUDA failed (%v) and the pure-Go backend failed too: %w", err, err2)
 		}
 		return b2, Selection{Name: "go", Reason: fmt.Sprintf("CUDA PJRT plugin %s found but XLA failed to start: %v", plugin, oneLine(err))}, nil
 	}
-	b, err := gobackend.New("")
+	b, err := gobackend.New(GoConfig)
 	if err != nil {
 		return nil, Selection{}, fmt.Errorf("backend: pure-Go backend failed to start: %w", err)
 	}
@@ -110,6 +124,9 @@ func explicit(env string, lookup lookupFn) (compute.Backend, Selection, error) {
 	name, config, _ := strings.Cut(env, ":")
 	switch name {
 	case "go", "simplego":
+		if config == "" {
+			config = GoConfig
+		}
 		b, err := gobackend.New(config)
 		if err != nil {
 			return nil, Selection{}, fmt.Errorf("backend: %s=%q: pure-Go backend failed: %w", EnvVar, env, err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
+	fmbackend "github.com/gofm/gofm/fmlib/backend"
 	"github.com/gomlx/compute/gobackend"
 )
 
@@ -19,7 +20,7 @@ var (
 // Go returns the shared pure-Go backend, failing the test if it cannot be created.
 func Go(t testing.TB) compute.Backend {
 	t.Helper()
-	once.Do(func() { backend, err = gobackend.New("") })
+	once.Do(func() { backend, err = gobackend.New(fmbackend.GoConfig) })
 	if err != nil {
 		t.Fatalf("creating the pure-Go backend: %v", err)
 	}
