@@ -1,0 +1,397 @@
+package main
+
+import (
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/gofm/gofm/fmlib/backend"
+	"github.com/gofm/gofm/fmlib/ode"
+	"github.com/gofm/gofm/fmlib/plots"
+	"github.com/gofm/gofm/fmlib/progress"
+	"github.com/gofm/gofm/fmlib/recipe"
+	"github.com/gofm/gofm/fmlib/training"
+	"github.com/gomlx/compute"
+)
+
+// modelFlags are the flags every command shares: which set-up and where its checkpoints are.
+type modelFlags struct {
+	preset, dir                         string
+	steps                               int64
+	batch                               int
+	seed                                uint64
+	lr                                  float64
+	objective, path, coupling, hidden   string
+	quick                               bool
+}
+
+func (f *modelFlags) register(fs *flag.FlagSet, training bool) {
+	if !training {
+		fs.StringVar(&f.preset, "preset", "checkerboard", "preset whose default directory to use when -dir is not given")
+		fs.StringVar(&f.dir, "dir", "", "directory of a trained run (default $GOFM_RUNS/PRESET or ~/.cache/gofm/runs/PRESET); its settings are read from its run.json")
+		return
+	}
+	fs.StringVar(&f.preset, "preset", "checkerboard", "set-up to use: "+strings.Join(recipe.Presets(), ", ")+" (gofm presets shows their settings)")
+	fs.StringVar(&f.dir, "dir", "", "checkpoint directory (default $GOFM_RUNS/PRESET or ~/.cache/gofm/runs/PRESET, with -quick appended for -quick); training resumes from it")
+	fs.BoolVar(&f.quick, "quick", false, "use the preset's quick settings (fewer steps), as the notebooks do in quick mode")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed of initialisation, batches, noise and times (0 = the preset's)")
+	fs.StringVar(&f.objective, "objective", "", "override the training objective: cfm, dsm (score matching) or ddpm")
+	fs.StringVar(&f.path, "path", "", "override the probability path: ot (conditional optimal transport) or vp (variance preserving)")
+	fs.StringVar(&f.coupling, "coupling", "", "override the noise-data coupling: independent or ot (minibatch optimal transport, with cfm)")
+	fs.StringVar(&f.hidden, "hidden", "", "override the MLP hidden widths, comma-separated (e.g. 256,256,256)")
+	fs.Int64Var(&f.steps, "steps", 0, "total training steps (0 = the preset's); a resumed run continues up to this count")
+	fs.IntVar(&f.batch, "batch", 0, "batch size (0 = the preset's)")
+	fs.Float64Var(&f.lr, "lr", 0, "Adam learning rate (0 = the preset's)")
+}
+
+// trained returns the set-up recorded in the directory (-dir, or runs/PRESET),
+// for sample and eval: a trained model is used with the settings it was
+// trained with, whatever the other flags say.
+func (f *modelFlags) trained() (recipe.Config, string, error) {
+	dir := f.dir
+	if dir == "" {
+		dir = recipe.DefaultDir(f.preset)
+	}
+	c, err := recipe.ReadConfig(dir)
+	return c, dir, err
+}
+
+// load starts the backend and loads the trained run (see trained).
+func (f *modelFlags) load(stdout io.Writer) (*recipe.Model, error) {
+	cfg, dir, err := f.trained()
+	if err != nil {
+		return nil, err
+	}
+	be, err := startBackend(stdout)
+	if err != nil {
+		return nil, err
+	}
+	return recipe.Load(be, cfg, dir)
+}
+
+// config resolves the preset and the overrides; the directory defaults to runs/PRESET.
+func (f *modelFlags) config() (recipe.Config, string, error) {
+	c, err := recipe.Preset(f.preset)
+	if err != nil {
+		return c, "", err
+	}
+	if f.quick {
+		c = c.Quick()
+	}
+	if f.steps != 0 {
+		c.Steps = f.steps
+	}
+	if f.batch != 0 {
+		c.Batch = f.batch
+	}
+	if f.seed != 0 {
+		c.Seed = f.seed
+	}
+	if f.lr != 0 {
+		c.LearningRate = f.lr
+	}
+	if f.objective != "" {
+		c.Objective = f.objective
+	}
+	if f.path != "" {
+		c.Path = f.path
+	}
+	if f.coupling != "" {
+		c.Coupling = f.coupling
+	}
+	if f.hidden != "" {
+		c.Hidden = nil
+		for _, s := range strings.Split(f.hidden, ",") {
+			w, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || w < 1 {
+				return c, "", fmt.Errorf("-hidden %q: give positive integers separated by commas, e.g. 256,256,256", f.hidden)
+			}
+			c.Hidden = append(c.Hidden, w)
+		}
+	}
+	if f.steps < 0 || f.batch < 0 || f.lr < 0 {
+		return c, "", fmt.Errorf("-steps, -batch and -lr must be positive (0 keeps the preset's value)")
+	}
+	if err := c.Validate(); err != nil {
+		return c, "", err
+	}
+	dir := f.dir
+	if dir == "" {
+		dir = recipe.DefaultDir(c.Name)
+		if f.quick {
+			dir += "-quick"
+		}
+	}
+	return c, dir, nil
+}
+
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: gofm %s [flags]\n\n%s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func startBackend(w io.Writer) (compute.Backend, error) {
+	b, err := backend.New()
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(w, backend.Last())
+	if s := backend.SpeedWarning(); s != "" && backend.Last().Name == "go" {
+		fmt.Fprintln(w, s)
+	}
+	return b, nil
+}
+
+func cmdTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("train", "Trains a preset with checkpoints in -dir. Run it again after an interrupt (Ctrl-C saves a\n"+
+		"checkpoint first) or a crash to resume at the last checkpoint's step. Writes loss.png and\n"+
+		"samples.png (2D scatter or image grid, Dopri5 at 1e-5) in -dir when training ends.", stderr)
+	var mf modelFlags
+	mf.register(fs, true)
+	noImages := fs.Bool("no-images", false, "do not write loss.png and samples.png")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, dir, err := mf.config()
+	if err != nil {
+		return err
+	}
+	be, err := startBackend(stdout)
+	if err != nil {
+		return err
+	}
+	m, err := recipe.Open(be, cfg, dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, cfg)
+	if s := m.Run().Resumed(); s > 0 {
+		fmt.Fprintf(stdout, "resuming from %s (step %d)\n", m.Run().Checkpoint(), s)
+	}
+	ctx, stop := training.InterruptContext()
+	defer stop()
+	if err := m.Train(ctx, progress.Auto()); err != nil {
+		return err
+	}
+	for _, s := range m.Run().History().Sessions {
+		fmt.Fprintf(stdout, "steps %d-%d: %.1f s, %.1f steps/s, %.0f samples/s\n", s.From, s.To, s.Seconds, s.StepsPerSec, s.SamplesPerSec())
+	}
+	if *noImages {
+		return nil
+	}
+	if err := writeLoss(m, filepath.Join(dir, "loss.png")); err != nil {
+		return err
+	}
+	n := 2000
+	if cfg.IsImage() {
+		n = 64
+	}
+	sol, err := m.Sample(n, cfg.Seed, ode.Options{Method: ode.Dopri5, Atol: 1e-5, Rtol: 1e-5})
+	if err != nil {
+		return err
+	}
+	out := filepath.Join(dir, "samples.png")
+	if err := writeSamples(cfg, sol.X, out, fmt.Sprintf("%s: %d samples, Dopri5 (NFE %d)", cfg.Name, n, sol.Stats.NFE)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(dir, "loss.png"), out)
+	return nil
+}
+
+func writeLoss(m *recipe.Model, path string) error {
+	loss := m.Run().History().Loss
+	if len(loss) == 0 {
+		return nil
+	}
+	x := make([]float64, len(loss))
+	for i := range x {
+		x[i] = float64(i + 1)
+	}
+	p, err := plots.Lines(plots.Options{Title: "training loss", XLabel: "step", YLabel: "loss", LogY: true, NoLegend: true},
+		plots.Series{Name: "loss", X: x, Y: loss})
+	if err != nil {
+		return err
+	}
+	return plots.SavePNG(p, path, 640, 400)
+}
+
+func writeSamples(cfg recipe.Config, x [][]float64, path, title string) error {
+	if cfg.IsImage() {
+		h, w, ch := cfg.ImageShape()
+		b, err := plots.ImageGridPNG(x, h, w, ch, 8, plots.GridOptions{Scale: 2})
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, b, 0o644)
+	}
+	p, err := plots.Scatter(plots.Options{Title: title, Equal: true, NoLegend: true, MarkerRadius: 1}, plots.PointSet{Points: x})
+	if err != nil {
+		return err
+	}
+	return plots.SavePNG(p, path, 600, 600)
+}
+
+// solverFlags choose the ODE solver for sampling.
+func solverOptions(name string, nfe int, tol float64) (ode.Options, error) {
+	methods := map[string]ode.Method{"euler": ode.Euler, "midpoint": ode.Midpoint, "heun": ode.Heun, "rk4": ode.RK4}
+	if name == "dopri5" {
+		if !(tol > 0) {
+			return ode.Options{}, fmt.Errorf("-tol %g: give a positive tolerance (e.g. 1e-5)", tol)
+		}
+		return ode.Options{Method: ode.Dopri5, Atol: tol, Rtol: tol}, nil
+	}
+	m, ok := methods[name]
+	if !ok {
+		return ode.Options{}, fmt.Errorf("-solver %q: use dopri5, euler, midpoint, heun or rk4", name)
+	}
+	tb, err := m.Tableau()
+	if err != nil {
+		return ode.Options{}, err
+	}
+	st := tb.Stages()
+	if nfe < st || nfe%st != 0 {
+		return ode.Options{}, fmt.Errorf("-nfe %d: %s uses %d evaluations per step; give a positive multiple of %d", nfe, name, st, st)
+	}
+	return ode.Options{Method: m, Steps: nfe / st}, nil
+}
+
+func cmdSample(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sample", "Draws samples from the model trained in -dir and writes them as an image (2D scatter or a grid of\n"+
+		"digits) and, with -csv, as numbers.", stderr)
+	var mf modelFlags
+	mf.register(fs, false)
+	n := fs.Int("n", 0, "number of samples (0: 2000 for 2D, 64 for images)")
+	solver := fs.String("solver", "dopri5", "ODE solver: dopri5 (adaptive, -tol) or euler, midpoint, heun, rk4 (fixed steps, -nfe)")
+	nfe := fs.Int("nfe", 20, "function evaluations for a fixed-step solver (a multiple of its stages: midpoint 2, rk4 4)")
+	tol := fs.Float64("tol", 1e-5, "Dopri5 absolute and relative tolerance")
+	out := fs.String("out", "samples.png", "PNG file to write")
+	csvPath := fs.String("csv", "", "also write the samples as CSV (one row per sample)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	opts, err := solverOptions(*solver, *nfe, *tol)
+	if err != nil {
+		return err
+	}
+	m, err := mf.load(stdout)
+	if err != nil {
+		return err
+	}
+	cfg := m.Config
+	if *n == 0 {
+		*n = 2000
+		if cfg.IsImage() {
+			*n = 64
+		}
+	}
+	if *n < 1 {
+		return fmt.Errorf("-n %d: give a positive number of samples", *n)
+	}
+	sol, err := m.Sample(*n, cfg.Seed, opts)
+	if err != nil {
+		return err
+	}
+	title := fmt.Sprintf("%s at step %d: %s, NFE %d", cfg.Name, m.Run().Step(), *solver, sol.Stats.NFE)
+	if err := writeSamples(cfg, sol.X, *out, title); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d samples (%s, NFE %d) written to %s\n", *n, *solver, sol.Stats.NFE, *out)
+	if *csvPath != "" {
+		if err := writeCSV(*csvPath, sol.X); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", *csvPath)
+	}
+	return nil
+}
+
+func writeCSV(path string, x [][]float64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	for _, r := range x {
+		rec := make([]string, len(r))
+		for j, v := range r {
+			rec[j] = strconv.FormatFloat(v, 'g', 8, 64)
+		}
+		if err := w.Write(rec); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func cmdEval(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval", "Evaluates the model trained in -dir: NFE of Dopri5 sampling at -tol, sample quality against held-out\n"+
+		"data (2D: energy distance and W2; images: FID-MNIST when -classifier names a trained digit classifier),\n"+
+		"and the held-out NLL by the instantaneous change of variables (2D: nats, exact divergence; images:\n"+
+		"bits/dim with Hutchinson probes and -k dequantizations).", stderr)
+	var mf modelFlags
+	mf.register(fs, false)
+	var eo recipe.EvalOptions
+	fs.IntVar(&eo.Samples, "n", 0, "generated samples for sample quality (0: 2000 for 2D, 1000 for images)")
+	fs.IntVar(&eo.NLLPoints, "nll-points", 0, "held-out points for the NLL (0: 1000 for 2D, 100 for images)")
+	fs.IntVar(&eo.K, "k", 1, "images: dequantizations per image for the NLL, importance weighted")
+	fs.Float64Var(&eo.Tol, "tol", 1e-5, "Dopri5 absolute and relative tolerance (the paper's 1e-5)")
+	fs.Uint64Var(&eo.Seed, "eval-seed", 1, "seed of the evaluation's noise, held-out draws and probes")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	m, err := mf.load(stdout)
+	if err != nil {
+		return err
+	}
+	cfg := m.Config
+	r, err := m.Evaluate(eo)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s at step %d (%.1f s):\n", cfg.Name, m.Run().Step(), r.Seconds)
+	fmt.Fprintf(stdout, "  NFE (Dopri5, tol %g): %.1f +- %.1f\n", eo.Tol, r.NFE, nanZero(r.NFEStdErr))
+	fmt.Fprintf(stdout, "  NLL: %.4f +- %.4f %s\n", r.NLL, nanZero(r.NLLStdErr), r.NLLUnit)
+	if !math.IsNaN(r.Energy) {
+		fmt.Fprintf(stdout, "  energy distance to held-out: %.5f\n  W2 to held-out: %.4f\n", r.Energy, r.W2)
+	}
+	if !math.IsNaN(r.FID) {
+		fmt.Fprintf(stdout, "  FID-MNIST: %.3f\n", r.FID)
+	}
+	return nil
+}
+
+func nanZero(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return v
+}
+
+func cmdPresets(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("presets", "Lists the presets (the notebooks use the same names) with their settings.", stderr)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	for _, name := range recipe.Presets() {
+		c, _ := recipe.Preset(name)
+		fmt.Fprintf(stdout, "%s\n    quick: %d steps\n", c, c.Quick().Steps)
+	}
+	return nil
+}

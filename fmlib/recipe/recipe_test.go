@@ -1,0 +1,161 @@
+package recipe_test
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gofm/gofm/fmlib/ode"
+	"github.com/gofm/gofm/fmlib/progress"
+	"github.com/gofm/gofm/fmlib/recipe"
+	"github.com/gofm/gofm/internal/testbe"
+)
+
+func TestPresetsValidate(t *testing.T) {
+	for _, name := range recipe.Presets() {
+		c, err := recipe.Preset(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("preset %s: %v", name, err)
+		}
+		if q := c.Quick(); q.Steps >= c.Steps || q.Steps < 1 {
+			t.Errorf("preset %s: quick steps %d, full %d", name, q.Steps, c.Steps)
+		}
+	}
+	if _, err := recipe.Preset("nope"); err == nil || !strings.Contains(err.Error(), "checkerboard") {
+		t.Errorf("unknown preset: err = %v, want the list of presets", err)
+	}
+}
+
+func TestValidateErrors(t *testing.T) {
+	base, _ := recipe.Preset("moons")
+	for _, tc := range []struct {
+		name   string
+		change func(*recipe.Config)
+		want   string
+	}{
+		{"data", func(c *recipe.Config) { c.Data = "cats" }, "data \"cats\" unknown"},
+		{"net", func(c *recipe.Config) { c.Net = "resnet" }, "use mlp or unet"},
+		{"unet on 2D", func(c *recipe.Config) { c.Net = "unet" }, "for images"},
+		{"path", func(c *recipe.Config) { c.Path = "ve" }, "use ot"},
+		{"objective", func(c *recipe.Config) { c.Objective = "gan" }, "cfm, dsm or ddpm"},
+		{"coupling", func(c *recipe.Config) { c.Coupling = "sinkhorn" }, "independent or ot"},
+		{"ot coupling with ddpm", func(c *recipe.Config) { c.Coupling, c.Objective = "ot", "ddpm" }, "with objective cfm"},
+		{"lr", func(c *recipe.Config) { c.LearningRate = math.Inf(1) }, "learning rate"},
+		{"batch", func(c *recipe.Config) { c.Batch = 0 }, "batch 0"},
+		{"hidden", func(c *recipe.Config) { c.Hidden = []int{0} }, "hidden"},
+	} {
+		c := base
+		c.Hidden = append([]int(nil), base.Hidden...)
+		tc.change(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(tc.want)) {
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func tiny(t *testing.T) recipe.Config {
+	c, err := recipe.Preset("8gaussians")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Hidden, c.Steps, c.Batch = []int{32, 32}, 40, 64
+	return c
+}
+
+// Train, resume with more steps, read the config back, sample and evaluate.
+func TestTrainResumeSampleEvaluate(t *testing.T) {
+	be := testbe.Go(t)
+	dir := t.TempDir()
+	c := tiny(t)
+	m, err := recipe.Open(be, c, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Train(context.Background(), progress.Discard); err != nil {
+		t.Fatal(err)
+	}
+	c.Steps = 60
+	m2, err := recipe.Open(be, c, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2.Run().Resumed() != 40 {
+		t.Fatalf("resumed at %d, want 40", m2.Run().Resumed())
+	}
+	if err := m2.Train(context.Background(), progress.Discard); err != nil {
+		t.Fatal(err)
+	}
+	read, err := recipe.ReadConfig(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if read.Name != c.Name || read.Batch != c.Batch || len(read.Hidden) != 2 || read.Steps != 0 {
+		t.Errorf("ReadConfig = %+v, want the trained set-up without Steps", read)
+	}
+	m3, err := recipe.Load(be, read, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m3.Config.Steps != 60 {
+		t.Errorf("loaded Steps = %d, want the run's 60", m3.Config.Steps)
+	}
+	sol, err := m3.Sample(100, 5, ode.Options{Method: ode.Midpoint, Steps: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sol.X) != 100 || len(sol.X[0]) != 2 || sol.Stats.NFE != 10 {
+		t.Errorf("sample: %d points of dim %d, NFE %d; want 100, 2, 10", len(sol.X), len(sol.X[0]), sol.Stats.NFE)
+	}
+	// Same seed, same model, same solver: the same samples.
+	again, err := m3.Sample(100, 5, ode.Options{Method: ode.Midpoint, Steps: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.X[17][1] != sol.X[17][1] {
+		t.Errorf("sampling is not reproducible: %v vs %v", again.X[17], sol.X[17])
+	}
+	r, err := m3.Evaluate(recipe.EvalOptions{Samples: 200, NLLPoints: 50, Tol: 1e-3, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]float64{"NFE": r.NFE, "NLL": r.NLL, "energy": r.Energy, "W2": r.W2} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Errorf("%s = %v, want a finite value", name, v)
+		}
+	}
+	if !math.IsNaN(r.FID) || r.NLLUnit != "nats" {
+		t.Errorf("2D report: FID %v (want NaN), unit %q (want nats)", r.FID, r.NLLUnit)
+	}
+}
+
+func TestReadConfigErrors(t *testing.T) {
+	if _, err := recipe.ReadConfig(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no run.json") {
+		t.Errorf("empty dir: err = %v", err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "run.json"), []byte(`{"weights": 3}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := recipe.ReadConfig(dir); err == nil || !strings.Contains(err.Error(), "not a recipe set-up") {
+		t.Errorf("foreign run.json: err = %v", err)
+	}
+}
+
+func TestQuantizeInvertsDequantizeCentres(t *testing.T) {
+	for p := 0; p < 256; p++ {
+		x := 2*(float64(p)+0.5)/256 - 1 // the bin centre Dequantize maps p to with u = 1/2
+		if q := recipe.Quantize([]float64{x})[0]; int(q) != p {
+			t.Fatalf("Quantize(centre of %d) = %d", p, q)
+		}
+	}
+	if q := recipe.Quantize([]float64{-3, 3}); q[0] != 0 || q[1] != 255 {
+		t.Errorf("out-of-range values not clipped: %v", q)
+	}
+}
