@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/gofm/gofm/fmlib/backend"
+	"github.com/gofm/gofm/fmlib/classifier"
 	"github.com/gofm/gofm/fmlib/ode"
 	"github.com/gofm/gofm/fmlib/plots"
 	"github.com/gofm/gofm/fmlib/progress"
@@ -353,6 +354,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&eo.K, "k", 1, "images: dequantizations per image for the NLL, importance weighted")
 	fs.Float64Var(&eo.Tol, "tol", 1e-5, "Dopri5 absolute and relative tolerance (the paper's 1e-5)")
 	fs.Uint64Var(&eo.Seed, "eval-seed", 1, "seed of the evaluation's noise, held-out draws and probes")
+	clsDir := fs.String("classifier", classifier.DefaultDir(), "images: folder of the digit classifier for FID-MNIST (trained there on first use, about a minute; \"none\" skips FID)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -361,6 +363,13 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg := m.Config
+	if m.Config.IsImage() && *clsDir != "none" {
+		cls, err := classifier.LoadOrTrainMNIST(m.Backend(), *clsDir, classifier.Config{})
+		if err != nil {
+			return err
+		}
+		eo.Featurizer = cls
+	}
 	r, err := m.Evaluate(eo)
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ func TestHelpAndUsage(t *testing.T) {
 	for cmd, flags := range map[string][]string{
 		"train":  {"-preset", "-dir", "-steps", "-batch", "-lr", "-seed", "-quick", "-objective", "-path", "-coupling", "-hidden", "-no-images"},
 		"sample": {"-preset", "-dir", "-n", "-solver", "-nfe", "-tol", "-out", "-csv"},
-		"eval":   {"-preset", "-dir", "-n", "-nll-points", "-k", "-tol", "-eval-seed"},
+		"eval":   {"-preset", "-dir", "-n", "-nll-points", "-k", "-tol", "-eval-seed", "-classifier"},
 	} {
 		code, _, errOut := runCmd(t, cmd, "-help")
 		if code != 0 {
