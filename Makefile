@@ -10,7 +10,7 @@ GO ?= go
 PY := /usr/bin/python3
 OUT ?= out
 
-.PHONY: all install data run test vet unit kernel-check notebooks notebooks-quick lab bench
+.PHONY: all install data run test vet unit kernel-check notebooks notebooks-quick lab bench gpucheck
 
 all: run
 
@@ -53,3 +53,7 @@ lab: install
 ## bench: CFM training step and sampler throughput (vs PyTorch where installed).
 bench:
 	$(GO) run ./cmd/fmbench
+
+## gpucheck: XLA CUDA against the pure-Go backend (device, matmul, convolution, gradient); exit 3 where there is no GPU or CUDA plugin.
+gpucheck:
+	$(GO) run ./cmd/gpucheck

@@ -61,9 +61,9 @@ func solveBench(be compute.Backend, store *model.Store, cfg models.MLPConfig, o 
 	}
 	m := median(secs)
 	perNFE := m / float64(stats.NFE)
-	fmt.Printf("go      dopri5 solve of %d 2D points, t 0 -> 1, atol = rtol = %g: %.1f ms, NFE %d (%d accepted, %d rejected steps), %.2f ms per NFE  [min %.1f max %.1f ms]\n",
+	fmt.Printf("  go      dopri5 solve of %d 2D points, t 0 -> 1, atol = rtol = %g: %.1f ms, NFE %d (%d accepted, %d rejected steps), %.2f ms per NFE  [min %.1f max %.1f ms]\n",
 		o.points, solveTol, 1e3*m, stats.NFE, stats.Accepted, stats.Rejected, 1e3*perNFE, 1e3*slices.Min(secs), 1e3*slices.Max(secs))
-	fmt.Printf("        per NFE / one forward pass: %.2fx (the solver's own work: stage combinations, error norm, one scalar read per step)\n", perNFE/fwdMedian)
+	fmt.Printf("          per NFE / one forward pass: %.2fx (the solver's own work: stage combinations, error norm, one scalar read per step)\n", perNFE/fwdMedian)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -99,9 +100,9 @@ func choose(env string, lookup lookupFn) (compute.Backend, Selection, error) {
 	}
 	plugin, _ := FindPlugin("cuda", lookup)
 	if plugin != "" && gpuPresent() {
-		b, err := xla.New(plugin)
+		b, st, err := NewCUDA(plugin, "")
 		if err == nil {
-			return b, Selection{Name: "xla", Config: plugin, Reason: "CUDA PJRT plugin found (" + EnvVar + " unset)"}, nil
+			return b, Selection{Name: "xla", Config: st.Config, Reason: "CUDA PJRT plugin found (" + EnvVar + " unset)"}, nil
 		}
 		b2, err2 := gobackend.New(GoConfig)
 		if err2 != nil {
@@ -157,8 +158,19 @@ func explicit(env string, lookup lookupFn) (compute.Backend, Selection, error) {
 		if options != "" {
 			cfg += "," + options
 		}
-		b, err := xla.New(cfg)
-		if err != nil {
+		var b compute.Backend
+		var err error
+		if isCUDAPlugin(path) {
+			// CUDA: library folders, data dir and no preallocation (cuda.go).
+			var st CUDAStart
+			b, st, err = NewCUDA(path, options)
+			cfg = st.Config
+		} else {
+			b, err = xla.New(cfg)
+		}
+		if se := (*StartError)(nil); errors.As(err, &se) {
+			return nil, Selection{}, fmt.Errorf("backend: %s=%q: XLA failed to start with plugin %s: %w", EnvVar, env, path, se)
+		} else if err != nil {
 			return nil, Selection{}, fmt.Errorf("backend: %s=%q: XLA failed to start with plugin %s: %v", EnvVar, env, path, oneLine(err))
 		}
 		return b, Selection{Name: "xla", Config: cfg, Reason: EnvVar + "=" + env}, nil

@@ -18,6 +18,17 @@
 // and the jax_plugins folders of Python environments (where the jax CUDA wheels put
 // xla_cuda_plugin.so). Symbolic links are resolved, so XLA loads the real file.
 //
+// A CUDA plugin gets what it needs around it first (NewCUDA, used by New for
+// both the automatic and the explicit choice): SetupCUDA finds NVIDIA's library
+// wheels next to the plugin (site-packages/nvidia/...), their libraries are
+// loaded by absolute path before the plugin (LD_LIBRARY_PATH would only work if
+// set before the process started), XLA_FLAGS gets the CUDA data dir
+// (ptxas, libdevice), and XLA starts with preallocate=false unless the options
+// say otherwise. A failure is a *StartError whose Failure names the mode (no
+// plugin, not a plugin, PJRT version mismatch, CUDA libraries missing, cuDNN,
+// driver, toolkit files, out of memory) with what to do; cmd/gpucheck prints
+// the whole diagnosis.
+//
 // Nothing here downloads anything: go-xla's automatic plugin installation is turned
 // off, so an offline machine gets an answer at once, never a hang or a panic.
 package backend
