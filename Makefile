@@ -10,7 +10,7 @@ GO ?= go
 PY := /usr/bin/python3
 OUT ?= out
 
-.PHONY: all install data run test vet unit kernel-check notebooks notebooks-quick lab bench gpucheck
+.PHONY: all install data run test vet unit kernel-check notebooks notebooks-quick lab bench table gpucheck
 
 all: run
 
@@ -49,6 +49,10 @@ lab: install
 	root=""; [ "$$(id -u)" = 0 ] && root="--allow-root"; \
 	echo "starting jupyter $$app on http://127.0.0.1:8888 (the URL with the token is printed below)"; \
 	jupyter $$app --ip=127.0.0.1 --port=8888 --no-browser $$root --notebook-dir=notebooks
+
+## table: the paper's Table 1 at the 2D scale (6 methods x 2 data sets x 2 seeds, resumable): $(OUT)/table/results-2d.json and .md.
+table:
+	$(GO) run ./cmd/fmtable -scale 2d -out $(OUT)/table
 
 ## bench: CFM training step and sampler throughput (vs PyTorch where installed).
 bench:

@@ -1,0 +1,111 @@
+// Command fmtable reproduces Table 1 of Lipman et al. (2023), "Flow Matching
+// for Generative Modeling", at a scale that runs here: it trains every method
+// of the scale (DDPM, Score Matching, FM w/ Diffusion, FM w/ OT, OT-CFM,
+// 2-RF), evaluates NLL, sample quality and Dopri5 NFE, and writes
+//
+//	<out>/results-<scale>.json   every setting and measurement (read by notebook 10)
+//	<out>/results-<scale>.md     the table beside the paper's, and the paper's claims tested
+//
+// Checkpoints go to <out>/<scale>/...; Ctrl-C stops after saving one, and
+// running the same command again resumes (finished models are neither
+// trained nor evaluated again).
+//
+//	go run ./cmd/fmtable -scale 2d -out out/table     (what `make table` runs)
+//	go run ./cmd/fmtable -list
+//
+// Build with GOEXPERIMENT=simd and run with GODEBUG=cpu.fma=off (the
+// Makefile sets both). See package fmlib/table for the methods and metrics.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gofm/gofm/fmlib/backend"
+	"github.com/gofm/gofm/fmlib/progress"
+	"github.com/gofm/gofm/fmlib/table"
+	"github.com/gofm/gofm/fmlib/training"
+)
+
+// exitInterrupted is the shell's convention for a process stopped by SIGINT.
+const exitInterrupted = 130
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("fmtable", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	scale := fs.String("scale", "2d", "the scale to run: "+strings.Join(table.ScaleNames(), ", ")+
+		"\n(2d-quick ~1 min, 2d well under an hour, mnist-quick a few minutes, mnist an hour or more on 2 CPU cores;\ncifar10 explains what it needs)")
+	out := fs.String("out", "out/table", "output folder: results-<scale>.json and .md, and checkpoints under <out>/<scale>/\n(running again with the same folder resumes)")
+	list := fs.Bool("list", false, "list the scales with their settings and exit")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "fmtable: reproduce Table 1 of the flow-matching paper (NLL, sample quality, NFE) at a CPU scale.")
+		fmt.Fprintln(stderr, "\nUsage: fmtable [-scale NAME] [-out DIR] [-list]\n\nFlags:")
+		fs.PrintDefaults()
+		fmt.Fprintln(stderr, "\nCtrl-C stops after saving a checkpoint; the same command resumes. Exit status: 0 done, 1 error,")
+		fmt.Fprintln(stderr, "2 bad usage, 130 interrupted. Build with GOEXPERIMENT=simd, run with GODEBUG=cpu.fma=off (make table does).")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "fmtable: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+		fs.Usage()
+		return 2
+	}
+	if *list {
+		for _, name := range table.ScaleNames() {
+			s, err := table.ScaleByName(name)
+			if err != nil {
+				fmt.Fprintf(stdout, "%s: %v\n\n", name, err)
+				continue
+			}
+			fmt.Fprintf(stdout, "%s: %s\n    data %v, methods %v, seeds %v, %d steps, %s\n\n", s.Name, s.About, s.Data, s.Methods, s.Seeds, s.Steps, s.Config(s.Data[0], "fm-ot", s.Seeds[0]))
+		}
+		return 0
+	}
+	s, err := table.ScaleByName(*scale)
+	if err != nil {
+		fmt.Fprintln(stderr, "fmtable:", err)
+		return 2
+	}
+	be, err := backend.New()
+	if err != nil {
+		fmt.Fprintln(stderr, "fmtable:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, backend.Last())
+	if w := backend.SpeedWarning(); w != "" && backend.Last().Name == "go" {
+		fmt.Fprintln(stdout, w)
+	}
+	fmt.Fprintf(stdout, "scale %s: %s\nwriting %s\n", s.Name, s.About, table.ResultsPath(*out, s.Name))
+	ctx, stop := training.InterruptContext()
+	defer stop()
+	start := time.Now()
+	rep := progress.Auto()
+	if l, ok := rep.(*progress.Lines); ok {
+		l.Every = 0.25 // a log, not a terminal: five lines per model are enough
+	}
+	res, err := table.Run(ctx, be, s, *out, rep)
+	if err != nil {
+		fmt.Fprintln(stderr, "fmtable:", err)
+		if errors.Is(err, training.ErrInterrupted) {
+			return exitInterrupted
+		}
+		return 1
+	}
+	fmt.Fprintf(stdout, "\n%s\nwrote %s and %s in %s\n", table.Markdown(res), table.ResultsPath(*out, s.Name),
+		table.MarkdownPath(*out, s.Name), time.Since(start).Round(time.Second))
+	return 0
+}

@@ -1,0 +1,122 @@
+// Package table reproduces Table 1 of Lipman et al., "Flow Matching for
+// Generative Modeling" (ICLR 2023) at scales that run on CPUs: the same
+// network trained the same number of steps by diffusion and by flow
+// matching, then measured by likelihood, sample quality and the cost of
+// sampling. Run trains and evaluates a Scale and writes a results file
+// (Results, JSON) and a Markdown report; Claims tests the paper's claims on
+// it; cmd/fmtable and notebook 10 drive it.
+//
+// # Rows (Method)
+//
+// Time runs from noise (t = 0) to data (t = 1); x0 ~ N(0, I), x1 ~ data,
+// x_t = alpha_t x1 + sigma_t x0 with the path's schedule.
+//
+// DDPM: the VP path, alpha_t = exp(-T(1-t)/2), sigma_t = sqrt(1 - alpha_t^2),
+// T(s) = beta_min s + (beta_max - beta_min) s^2 / 2 (beta 0.1 to 20); the
+// network predicts the noise,
+//
+//	L = E |eps(x_t, t) - x0|^2.
+//
+// Score Matching: the VP path; the network predicts the score with the
+// usual weight sigma_t^2 (denoising score matching),
+//
+//	L = E sigma_t^2 |s(x_t, t) + x0/sigma_t|^2.
+//
+// Both are sampled and evaluated through their probability-flow ODE, the
+// velocity that moves the same marginals as the diffusion:
+//
+//	v = (dAlpha/alpha) x + (dSigma - sigma dAlpha/alpha) eps
+//	  = (dAlpha/alpha) x - sigma (dSigma - sigma dAlpha/alpha) s,
+//
+// integrated over [eps, 1 - eps] (eps = 1e-5) because the conversions divide
+// by alpha_t and sigma_t (package probpath, recipe.Model.TimeSpan).
+//
+// FM w/ Diffusion: flow matching on the same VP path, regressing the
+// conditional velocity, L = E |v(x_t, t) - (dAlpha_t x1 + dSigma_t x0)|^2.
+//
+// FM w/ OT: flow matching on the conditional OT path alpha_t = t,
+// sigma_t = 1 - (1 - sigma_min) t (sigma_min = 1e-3), target
+// x1 - (1 - sigma_min) x0.
+//
+// OT-CFM (extra row, Tong et al. 2024): FM w/ OT with every batch re-paired
+// by the exact optimal-transport assignment between its noise and data.
+//
+// 2-RF (extra row, Liu et al. 2022): reflow. Noise points z are carried to
+// t = 1 by the trained FM w/ OT model, psi_1(z), and a fresh network of
+// the same size is trained the same number of steps by FM on the OT path
+// with the fixed pairs (z, psi_1(z)). Those pairs come from a deterministic
+// flow, whose trajectories do not cross, so the new conditional paths cross
+// less and the learned flow is straighter; its samples can only be as good
+// as the base model's.
+//
+// The paper's ScoreFlow row (likelihood-weighted score matching) is not
+// run; the reports show its paper values with "not run".
+//
+// # Metrics
+//
+// NFE: the function evaluations of a Dopri5 solve from noise to data with
+// atol = rtol = Eval.Tol (the paper's 1e-5), each solve moving Eval.Chunk
+// points together (the error norm is the RMS over the chunk, as in batched
+// torchdiffeq solves), averaged over the solves.
+//
+// NLL: by the instantaneous change of variables, solved backwards from a
+// held-out point x1 at t = 1 to t = 0 with the same Dopri5 tolerance,
+//
+//	log p_1(x1) = log N(x_0; 0, I) - int_0^1 div v_t(x_t) dt,
+//
+// with the exact divergence in 2D (nats per point) and a Hutchinson
+// estimate for images, in bits per dimension of the dequantized 8-bit data
+// (package likelihood). Lower is better.
+//
+// Sample quality in 2D: the energy distance 2E|X-Y| - E|X-X'| - E|Y-Y'|
+// (unbiased; 0 for equal distributions) and the exact 2-Wasserstein
+// distance between Eval.Samples generated points and as many held-out
+// points. For MNIST: FID-MNIST, the Frechet distance between Gaussian fits
+// of the features of our digit classifier (package classifier), not
+// comparable with Inception FIDs.
+//
+// Straightness (claim 4): from the same noise, each model is also sampled
+// with a fixed-step solver (Fixed.Solver, midpoint by default) at each of
+// Fixed.NFE evaluations. We record the sample quality and the RMS distance
+// per coordinate between those samples and the model's own Dopri5 samples,
+// sqrt(mean |x_N - x_dopri|^2 / D): the solver's error. A straight flow at
+// constant speed is integrated exactly by one Euler step, so a straighter
+// flow has a smaller error at equal NFE.
+//
+// # Seeds and standard errors
+//
+// Every method of a scale trains with the same seeds (Scale.Seeds), so
+// methods share initial weights and minibatch streams (common random
+// numbers), and every model is evaluated on the same noise and held-out
+// points (Eval.Seed). With two or more seeds a row's +- is the standard
+// error of the mean over seeds (sample sd / sqrt(n)): it covers training
+// randomness and the generated samples. With one seed it covers only the
+// evaluation: NLL over the held-out points, NFE over the solves; sample
+// quality then has none. Results.SENote states which applies. The claims
+// say when a winning margin is below two standard errors of the difference.
+//
+// # Scales
+//
+//	2d-quick     8 gaussians, MLP 2x64, 600 steps, 1 seed: CI and the notebook's live run (about a minute)
+//	2d           checkerboard and 8 gaussians, MLP 3x128, 5000 steps, 2 seeds (make table; its results file records the time)
+//	mnist-quick  MNIST, MLP 2x256, 100 steps: checks that the image pipeline runs, not a result
+//	mnist        MNIST, MLP 3x1024, 3000 steps, 1 seed, FID-MNIST (an hour or more on 2 CPU cores)
+//	cifar10      not available: recipe trains no CIFAR-10 yet, and it needs a GPU; ScaleByName says so
+//
+// The 2D network (3x128 SiLU, Adam at lr 5e-3 annealed along a cosine to
+// 2% of it, batch 256) was chosen by measurement on the pure-Go backend
+// with 2 shared cores: it runs 100-150 steps/s when the machine is
+// otherwise idle (OT-CFM less: its exact assignment runs on the host), so
+// 5000 steps take under a minute per model and the 24 models of the 2d
+// scale fit in well under an hour. Without the decay, 5000 steps at 2e-3
+// left the checkerboard blurred (DDPM: NLL 2.68 nats, energy distance
+// 0.011); the data's own entropy is log 8 = 2.08 nats. The comparison is
+// between methods at an equal, modest budget, not between converged models.
+//
+// # Files
+//
+// Run keeps every model's checkpoints in outDir/<scale>/<data>/<method>/seed-<n>
+// (package training), its evaluation in eval.json there, and the 2-RF
+// pairs in pairs.bin, so an interrupted run resumes. It writes
+// outDir/results-<scale>.json (Read validates it) and results-<scale>.md.
+package table

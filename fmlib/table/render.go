@@ -1,0 +1,271 @@
+package table
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Markdown renders r as a report: the settings, one table per data set
+// with the paper's CIFAR-10 values beside ours, the fixed-step curve, and
+// the claims with their evidence.
+func Markdown(r *Results) string {
+	var b strings.Builder
+	s := r.Scale
+	fmt.Fprintf(&b, "# Table 1 of Lipman et al. (2023) at the %s scale\n\n", s.Name)
+	fmt.Fprintf(&b, "%s.\n\n", s.About)
+	b.WriteString(Settings(r))
+	b.WriteString("\n")
+	if s.IsImage() {
+		b.WriteString("The paper's values are **CIFAR-10** (NLL in bits/dim, FID on Inception features); ours are **MNIST** " +
+			"(NLL in bits/dim with uniform dequantization, FID-MNIST on the features of our digit classifier). Different data " +
+			"and networks: compare the orderings of the rows, not the values.\n\n")
+	} else {
+		fmt.Fprintf(&b, "The paper's values are **CIFAR-10** (NLL in bits/dim, FID, Dopri5 NFE); ours are **2D data** (NLL in nats "+
+			"per point by the exact divergence, energy distance and W2 of %d samples to as many held-out points, Dopri5 NFE). "+
+			"Different data sets: compare the orderings of the rows, not the values.\n\n", s.Eval.Samples)
+	}
+	for _, d := range s.Data {
+		fmt.Fprintf(&b, "## %s\n\n", d)
+		b.WriteString(DataTable(r, d))
+		b.WriteString("\n")
+		b.WriteString(FixedTable(r, d))
+		b.WriteString("\n")
+	}
+	b.WriteString("## The paper's claims at this scale\n\n")
+	for _, c := range r.Claims {
+		fmt.Fprintf(&b, "- **Claim %d on %s** (%s): **%s**. %s.\n", c.ID, c.Data, c.Claim, c.Verdict, c.Evidence)
+	}
+	b.WriteString("\n" + r.SENote + "\n")
+	return b.String()
+}
+
+// Settings is the block of a report that says how the numbers were made.
+func Settings(r *Results) string {
+	s := r.Scale
+	var b strings.Builder
+	net := fmt.Sprintf("MLP %v %s", s.Base.Hidden, s.Base.Activation)
+	if s.Base.Net == "unet" {
+		net = "U-Net"
+	}
+	params := 0
+	if len(r.Rows) > 0 {
+		params = r.Rows[0].Params
+	}
+	dirty := ""
+	if r.Code.Dirty {
+		dirty = " (uncommitted changes)"
+	}
+	fmt.Fprintf(&b, "- code: %s%s, commit %s (from %s)\n", r.Code.Describe, dirty, orUnknown(r.Code.Commit), r.Code.Source)
+	count := map[string]int{}
+	var versions []string
+	for _, row := range r.Rows {
+		for _, sr := range row.Seeds {
+			v := orUnknown(sr.Code)
+			if count[v] == 0 {
+				versions = append(versions, v)
+			}
+			count[v]++
+		}
+	}
+	if len(versions) > 1 || (len(versions) == 1 && versions[0] != r.Code.Describe) {
+		parts := make([]string, len(versions))
+		for i, v := range versions {
+			parts[i] = fmt.Sprintf("%s (%d)", v, count[v])
+		}
+		fmt.Fprintf(&b, "- models evaluated by code: %s (resumed from earlier runs)\n", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(&b, "- %s; %s, %s, %d CPUs; GOEXPERIMENT=%s GODEBUG=%s\n", r.Env.Backend, r.Env.Go, r.Env.OS, r.Env.CPUs, r.Env.GOEXPERIMENT, r.Env.GODEBUG)
+	fmt.Fprintf(&b, "- started %s; wall time of the run that wrote this file %s; training + evaluation time of all models %s\n",
+		r.Started.Format(time.RFC3339), dur(r.WallSeconds), dur(r.ComputeSeconds))
+	decay := ""
+	if s.Base.CosineDecay {
+		decay = " with cosine decay"
+	}
+	fmt.Fprintf(&b, "- network: %s (%d parameters), Adam lr %g%s, batch %d, %d steps per model, seeds %v\n",
+		net, params, s.Base.LearningRate, decay, s.Base.Batch, s.Steps, s.Seeds)
+	e := s.Eval
+	fmt.Fprintf(&b, "- evaluation: Dopri5 atol = rtol = %g; %d samples in solves of %d points (NFE per solve, averaged); NLL on %d held-out points",
+		e.Tol, e.Samples, e.Chunk, e.NLLPoints)
+	if s.IsImage() {
+		fmt.Fprintf(&b, " (Hutchinson, %d probe(s), K = %d dequantization(s))", e.Probes, e.K)
+	} else {
+		b.WriteString(" (exact divergence)")
+	}
+	fmt.Fprintf(&b, "; evaluation seed %d\n", e.Seed)
+	fmt.Fprintf(&b, "- fixed-step curve: %s at NFE %v from the same noise\n", s.Fixed.Solver, s.Fixed.NFE)
+	for _, k := range s.Methods {
+		if m, _ := MethodByKey(k); m.ReflowOf != "" {
+			fmt.Fprintf(&b, "- 2-RF: %d pairs from the %s model (%s), a fresh network trained %d steps on them\n",
+				s.Reflow.Pairs, methodName(m.ReflowOf), solverText(s.Reflow.Solver), s.Steps)
+		}
+	}
+	return b.String()
+}
+
+func solverText(s Solver) string {
+	if s.Method == "dopri5" {
+		return fmt.Sprintf("dopri5, tol %g", s.Tol)
+	}
+	return fmt.Sprintf("%s, %d steps", s.Method, s.Steps)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func dur(sec float64) string {
+	return (time.Duration(sec*10) * time.Second / 10).String()
+}
+
+// DataTable is the Markdown table of one data set: each method's paper
+// CIFAR-10 values (where it is a paper row) beside ours.
+func DataTable(r *Results, data string) string {
+	var b strings.Builder
+	unit := "nats"
+	if r.Scale.IsImage() {
+		unit = "bits/dim"
+	}
+	if r.Scale.IsImage() {
+		fmt.Fprintf(&b, "| Method | paper NLL | paper FID | paper NFE | NLL (%s) | FID-MNIST | NFE |\n|---|---|---|---|---|---|---|\n", unit)
+	} else {
+		fmt.Fprintf(&b, "| Method | paper NLL | paper FID | paper NFE | NLL (%s) | energy dist. | W2 | NFE |\n|---|---|---|---|---|---|---|---|\n", unit)
+	}
+	paper := func(m Method) string {
+		p, ok := PaperCIFAR10(m.PaperRow)
+		if !ok {
+			return "– | – | –"
+		}
+		return fmt.Sprintf("%.2f | %.2f | %.0f", p.NLL, p.FID, p.NFE)
+	}
+	for _, k := range r.Scale.Methods {
+		row := r.Row(data, k)
+		if row == nil {
+			continue
+		}
+		if k == "fm-diff" { // the paper's ScoreFlow row sits before FM w/ Diffusion
+			p, _ := PaperCIFAR10("ScoreFlow")
+			if r.Scale.IsImage() {
+				fmt.Fprintf(&b, "| ScoreFlow | %.2f | %.2f | %.0f | not run | | |\n", p.NLL, p.FID, p.NFE)
+			} else {
+				fmt.Fprintf(&b, "| ScoreFlow | %.2f | %.2f | %.0f | not run | | | |\n", p.NLL, p.FID, p.NFE)
+			}
+		}
+		if r.Scale.IsImage() {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", row.Method.Name, paper(row.Method),
+				fmtStat(row.NLL, "%.3f"), fmtStat(row.FID, "%.2f"), fmtStat(row.NFE, "%.1f"))
+		} else {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", row.Method.Name, paper(row.Method),
+				fmtStat(row.NLL, "%.3f"), fmtStat(row.Energy, "%.4f"), fmtStat(row.W2, "%.3f"), fmtStat(row.NFE, "%.1f"))
+		}
+	}
+	if f := r.Floor(data); f.Energy.OK() {
+		fmt.Fprintf(&b, "| *two held-out samples (floor)* | | | | | %.4f | %.3f | |\n", float64(f.Energy), float64(f.W2))
+	}
+	return b.String()
+}
+
+// FixedTable is the Markdown table of the fixed-step curve of one data set:
+// sample quality and distance to the Dopri5 sample at each NFE.
+func FixedTable(r *Results, data string) string {
+	var b strings.Builder
+	q := "energy distance"
+	if r.Scale.IsImage() {
+		q = "FID-MNIST"
+	}
+	fmt.Fprintf(&b, "%s at fixed NFE: %s to held-out data / RMS distance to the model's Dopri5 sample (same noise)\n\n",
+		r.Scale.Fixed.Solver, q)
+	b.WriteString("| Method |")
+	for _, n := range r.Scale.Fixed.NFE {
+		fmt.Fprintf(&b, " NFE %d |", n)
+	}
+	b.WriteString("\n|---|")
+	for range r.Scale.Fixed.NFE {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	qv := "%.4f"
+	if r.Scale.IsImage() {
+		qv = "%.2f"
+	}
+	for _, k := range r.Scale.Methods {
+		row := r.Row(data, k)
+		if row == nil {
+			continue
+		}
+		fmt.Fprintf(&b, "| %s |", row.Method.Name)
+		for _, fp := range row.Fixed {
+			fmt.Fprintf(&b, " %s / %s |", fmtMean(fp.Quality, qv), fmtMean(fp.Error, "%.3g"))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func fmtMean(st Stat, verb string) string {
+	if !st.Mean.OK() {
+		return "n/a"
+	}
+	return fmt.Sprintf(verb, float64(st.Mean))
+}
+
+// Summary says in plain sentences, per data set, which of the paper's rows
+// needs the fewest NFE and has the best NLL and sample quality here, by how
+// much (in standard errors, flagged when under two), and whether that
+// agrees with the paper (where FM w/ OT is best on all three).
+func Summary(r *Results) string {
+	var b strings.Builder
+	type metric struct {
+		what, verb string
+		f          func(*Row) Stat
+		floor      func(Floor) Num
+	}
+	ms := []metric{{"fewest Dopri5 NFE", "%.1f", func(row *Row) Stat { return row.NFE }, nil},
+		{"best NLL", "%.3f", func(row *Row) Stat { return row.NLL }, nil}}
+	if r.Scale.IsImage() {
+		ms = append(ms, metric{"best FID-MNIST", "%.2f", func(row *Row) Stat { return row.FID }, nil})
+	} else {
+		ms = append(ms, metric{"best energy distance", "%.4f", func(row *Row) Stat { return row.Energy }, func(f Floor) Num { return f.Energy }},
+			metric{"best W2", "%.3f", func(row *Row) Stat { return row.W2 }, func(f Floor) Num { return f.W2 }})
+	}
+	for _, d := range r.Scale.Data {
+		fmt.Fprintf(&b, "%s (%s scale):\n", d, r.Scale.Name)
+		for _, m := range ms {
+			es, missing := ranked(r, d, paperKeys, m.f)
+			if len(missing) > 0 || len(es) == 0 {
+				fmt.Fprintf(&b, "  - %s: not measured for %s\n", m.what, strings.Join(missing, ", "))
+				continue
+			}
+			best := es[0]
+			fmt.Fprintf(&b, "  - %s among the paper's rows: %s (%s)", m.what, best.name, fmtStat(best.st, m.verb))
+			if best.key == "fm-ot" {
+				b.WriteString(", as in the paper")
+				if len(es) > 1 {
+					fmt.Fprintf(&b, "; ahead of %s (%s) %s", es[1].name, fmtStat(es[1].st, m.verb), lead(best.st, es[1].st, m.verb))
+				}
+			} else {
+				for _, e := range es {
+					if e.key == "fm-ot" {
+						fmt.Fprintf(&b, ", ahead of FM w/ OT (%s) %s. The paper has FM w/ OT best: our ordering differs",
+							fmtStat(e.st, m.verb), lead(best.st, e.st, m.verb))
+					}
+				}
+			}
+			if m.floor != nil {
+				if f := m.floor(r.Floor(d)); f.OK() {
+					fmt.Fprintf(&b, " [two held-out samples score "+m.verb+"]", float64(f))
+				}
+			}
+			// The extra rows, for context.
+			all, _ := ranked(r, d, r.Scale.Methods, m.f)
+			if len(all) > 0 && !isPaperKey(all[0].key) {
+				fmt.Fprintf(&b, " (of all rows: %s, %s)", all[0].name, fmtStat(all[0].st, m.verb))
+			}
+			b.WriteString(".\n")
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,288 @@
+package table
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/gofm/gofm/fmlib/recipe"
+)
+
+// Format tags a results file; Read rejects files of another format.
+const Format = "gofm-table/1"
+
+// Num is a float64 whose JSON form is null when it is NaN or infinite (a
+// metric that was not measured, a standard error of a single value), since
+// JSON has no NaN. null reads back as NaN.
+type Num float64
+
+// MarshalJSON implements json.Marshaler.
+func (n Num) MarshalJSON() ([]byte, error) {
+	f := float64(n)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *Num) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*n = Num(math.NaN())
+		return nil
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("not a number: %s", b)
+	}
+	*n = Num(f)
+	return nil
+}
+
+// OK reports whether n is a measured (finite) value.
+func (n Num) OK() bool { return !math.IsNaN(float64(n)) && !math.IsInf(float64(n), 0) }
+
+// Stat is a mean over the seeds of a method and its standard error (see
+// Results.SENote for what the error covers).
+type Stat struct {
+	Mean Num `json:"mean"`
+	SE   Num `json:"se"`
+	N    int `json:"n"` // seeds with a value
+}
+
+// Code identifies the version of the code that produced a results file.
+type Code struct {
+	Describe string `json:"describe"`         // git describe --always --dirty --tags, or the module version
+	Commit   string `json:"commit,omitempty"` // full commit hash when known
+	Dirty    bool   `json:"dirty"`            // uncommitted changes in the working tree
+	Source   string `json:"source"`           // where it came from: "git", "build info" or "unknown"
+}
+
+// Env describes the machine and build of a run.
+type Env struct {
+	Backend      string `json:"backend"` // backend.Last() at the start of the run
+	Go           string `json:"go"`      // runtime.Version()
+	OS           string `json:"os"`      // GOOS/GOARCH
+	CPUs         int    `json:"cpus"`    // runtime.NumCPU()
+	GOEXPERIMENT string `json:"goexperiment,omitempty"`
+	GODEBUG      string `json:"godebug,omitempty"`
+}
+
+// FixedSeed is one point of a model's fixed-step curve.
+type FixedSeed struct {
+	NFE     int `json:"nfe"`
+	Quality Num `json:"quality"` // 2D: energy distance to held-out data; images: FID-MNIST (NaN without a classifier)
+	Error   Num `json:"error"`   // RMS per coordinate of (fixed-step sample - Dopri5 sample) from the same noise
+}
+
+// SeedResult is the measurement of one trained model.
+type SeedResult struct {
+	Seed         uint64      `json:"seed"`
+	Dir          string      `json:"dir"`                    // checkpoint directory, relative to the output folder
+	Code         string      `json:"code"`                   // Code.Describe of the run that trained (or finished training) and evaluated it
+	Steps        int64       `json:"steps"`                  // training steps done
+	FinalLoss    Num         `json:"final_loss"`             // mean loss of the last 100 steps
+	TrainSeconds float64     `json:"train_seconds"`          // wall time of training, summed over resumed sessions
+	EvalSeconds  float64     `json:"eval_seconds"`           // wall time of the evaluation
+	PairSeconds  float64     `json:"pair_seconds,omitempty"` // 2-RF: wall time to make the reflow pairs
+	NFE          Num         `json:"nfe"`                    // mean Dopri5 NFE per solve of Eval.Chunk points
+	NFESE        Num         `json:"nfe_se"`                 // its standard error over the solves
+	NLL          Num         `json:"nll"`                    // mean held-out NLL (2D nats per point, images bits/dim)
+	NLLSE        Num         `json:"nll_se"`                 // its standard error over the points
+	Energy       Num         `json:"energy"`                 // 2D: energy distance of Dopri5 samples to held-out data
+	W2           Num         `json:"w2"`                     // 2D: exact W2 of Dopri5 samples to held-out data
+	FID          Num         `json:"fid"`                    // images: FID-MNIST of Dopri5 samples
+	Fixed        []FixedSeed `json:"fixed"`
+}
+
+// FixedPoint is one point of a method's fixed-step curve, over seeds.
+type FixedPoint struct {
+	NFE     int  `json:"nfe"`
+	Quality Stat `json:"quality"`
+	Error   Stat `json:"error"`
+}
+
+// Row is one method on one data set.
+type Row struct {
+	Data    string        `json:"data"`
+	Method  Method        `json:"method"`
+	Config  recipe.Config `json:"config"` // the set-up of the first seed (Seed differs per seed)
+	Steps   int64         `json:"steps"`
+	Params  int           `json:"params"` // trainable parameters of the network
+	NLLUnit string        `json:"nll_unit"`
+
+	NFE    Stat         `json:"nfe"`
+	NLL    Stat         `json:"nll"`
+	Energy Stat         `json:"energy"`
+	W2     Stat         `json:"w2"`
+	FID    Stat         `json:"fid"`
+	Fixed  []FixedPoint `json:"fixed"`
+
+	Seeds   []SeedResult `json:"seeds"`
+	Samples [][]float64  `json:"samples,omitempty"` // the first Eval.Keep Dopri5 samples of the first seed
+}
+
+// Floor is the energy distance and W2 between the evaluation's held-out
+// points and a second, independent held-out sample of the same size.
+type Floor struct {
+	Data   string `json:"data"`
+	Energy Num    `json:"energy"`
+	W2     Num    `json:"w2"`
+}
+
+// Floor returns the floor of data (NaNs when there is none).
+func (r *Results) Floor(data string) Floor {
+	for _, f := range r.Floors {
+		if f.Data == data {
+			return f
+		}
+	}
+	return Floor{Data: data, Energy: Num(math.NaN()), W2: Num(math.NaN())}
+}
+
+// Results is everything a results file holds: the settings, the code and
+// machine, every measurement, and the claims as evaluated when it was
+// written.
+type Results struct {
+	Format   string    `json:"format"`
+	Scale    Scale     `json:"scale"`
+	Code     Code      `json:"code"`
+	Env      Env       `json:"env"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// WallSeconds is the wall time of the Run call that wrote the file
+	// (less than the total when earlier runs were resumed); ComputeSeconds
+	// sums the training, pair and evaluation times of every model.
+	WallSeconds    float64 `json:"wall_seconds"`
+	ComputeSeconds float64 `json:"compute_seconds"`
+	SENote         string  `json:"se_note"`
+	Rows           []Row   `json:"rows"`
+	// Floors are the sample-quality scores of two independent held-out
+	// samples of the evaluation's size (2D only): what a perfect model
+	// would score, up to the estimators' noise.
+	Floors []Floor `json:"floors,omitempty"`
+	Claims []Claim `json:"claims"`
+}
+
+// Row returns the row of method key on data, or nil.
+func (r *Results) Row(data, key string) *Row {
+	for i := range r.Rows {
+		if r.Rows[i].Data == data && r.Rows[i].Method.Key == key {
+			return &r.Rows[i]
+		}
+	}
+	return nil
+}
+
+// ResultsPath is where Run writes the results of scale in outDir.
+func ResultsPath(outDir, scale string) string {
+	return filepath.Join(outDir, "results-"+scale+".json")
+}
+
+// MarkdownPath is where Run writes the Markdown report of scale in outDir.
+func MarkdownPath(outDir, scale string) string {
+	return filepath.Join(outDir, "results-"+scale+".md")
+}
+
+// Write writes r to path as indented JSON, atomically (a temporary file in
+// the same folder, renamed over path), creating the folder if needed.
+func (r *Results) Write(path string) error {
+	b, err := json.MarshalIndent(r, "", " ")
+	if err != nil {
+		return fmt.Errorf("table: encoding the results: %w", err)
+	}
+	return writeAtomic(path, append(b, '\n'))
+}
+
+func writeAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("table: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("table: writing %s: %w", path, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("table: writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("table: writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("table: writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// ErrNoResults is wrapped by Read's error when the file does not exist.
+var ErrNoResults = errors.New("no results file")
+
+// Read reads and validates a results file written by Write. A missing file
+// gives an error wrapping ErrNoResults that says how to make one; a
+// damaged or foreign file, an error that says what is wrong with it.
+func Read(path string) (*Results, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("table: %w at %s: run `make table` (2d scale) or `go run ./cmd/fmtable -scale NAME -out %s` to make it", ErrNoResults, path, filepath.Dir(path))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("table: %w", err)
+	}
+	var r Results
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("table: %s is not a readable results file (%v): it is damaged or was written by another program; delete it and run the scale again", path, err)
+	}
+	if err := r.Validate(); err != nil {
+		return nil, fmt.Errorf("table: %s: %w", path, err)
+	}
+	return &r, nil
+}
+
+// Validate checks that r is complete and consistent: the format tag, one
+// row per data set and method of its scale, each with a result per seed and
+// finite NFE and NLL.
+func (r *Results) Validate() error {
+	if r.Format != Format {
+		return fmt.Errorf("format %q, want %q: written by another version of gofm; run the scale again", r.Format, Format)
+	}
+	if err := r.Scale.Validate(); err != nil {
+		return fmt.Errorf("its scale settings are invalid: %w", err)
+	}
+	want := len(r.Scale.Data) * len(r.Scale.Methods)
+	if len(r.Rows) != want {
+		return fmt.Errorf("%d rows, want %d (%d data sets x %d methods): the file is incomplete", len(r.Rows), want, len(r.Scale.Data), len(r.Scale.Methods))
+	}
+	for _, d := range r.Scale.Data {
+		for _, k := range r.Scale.Methods {
+			row := r.Row(d, k)
+			if row == nil {
+				return fmt.Errorf("no row for %s on %s: the file is incomplete", k, d)
+			}
+			if len(row.Seeds) != len(r.Scale.Seeds) {
+				return fmt.Errorf("%s on %s has %d seed results, want %d", k, d, len(row.Seeds), len(r.Scale.Seeds))
+			}
+			for _, s := range row.Seeds {
+				if !s.NFE.OK() || !(s.NFE > 0) || !s.NLL.OK() {
+					return fmt.Errorf("%s on %s, seed %d: NFE %v and NLL %v must be finite (and NFE > 0)", k, d, s.Seed, float64(s.NFE), float64(s.NLL))
+				}
+				if len(s.Fixed) != len(r.Scale.Fixed.NFE) {
+					return fmt.Errorf("%s on %s, seed %d: %d fixed-step points, want %d", k, d, s.Seed, len(s.Fixed), len(r.Scale.Fixed.NFE))
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,611 @@
+package table
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofm/gofm/fmlib/backend"
+	"github.com/gofm/gofm/fmlib/classifier"
+	"github.com/gofm/gofm/fmlib/metrics"
+	"github.com/gofm/gofm/fmlib/objective"
+	"github.com/gofm/gofm/fmlib/progress"
+	"github.com/gofm/gofm/fmlib/recipe"
+	"github.com/gofm/gofm/fmlib/training"
+	"github.com/gomlx/compute"
+)
+
+// Files in a model's checkpoint directory besides training's own.
+const (
+	EvalFile  = "eval.json" // the evaluation of the trained model, reused on a resumed run
+	PairsFile = "pairs.bin" // 2-RF: the (noise, sample) pairs of the base model
+)
+
+// ModelDir is the checkpoint directory of one model in outDir.
+func ModelDir(outDir, scale, data, key string, seed uint64) string {
+	return filepath.Join(outDir, scale, data, key, fmt.Sprintf("seed-%d", seed))
+}
+
+// Run trains and evaluates every model of scale s (each method on each data
+// set with each seed), with checkpoints under outDir/<scale>/, and writes the
+// results to ResultsPath(outDir, s.Name) and a Markdown report to
+// MarkdownPath. It resumes: a model whose checkpoint has all its steps is
+// not trained again, and one whose evaluation is stored with the same
+// evaluation settings is not evaluated again, so an interrupted run (ctx
+// cancelled: Ctrl-C in the fmtable command, the interrupt button in a
+// notebook) continues where it stopped when called again with the same
+// scale. An interrupted run returns an error wrapping training.ErrInterrupted
+// and writes no results file.
+//
+// rep receives the progress of every training and evaluation (nil:
+// progress.Auto()). A *progress.Lines reporter is copied for every model,
+// since its line schedule is that of a single loop.
+func Run(ctx context.Context, be compute.Backend, s Scale, outDir string, rep progress.Reporter) (*Results, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if be == nil {
+		return nil, fmt.Errorf("table: no backend (use backend.New or session.Start)")
+	}
+	if outDir == "" {
+		return nil, fmt.Errorf("table: no output folder given (e.g. out/table)")
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if rep == nil {
+		rep = progress.Auto()
+	}
+	start := time.Now()
+	res := &Results{Format: Format, Scale: s, Code: CodeVersion(), Env: environment(), Started: start.UTC(),
+		SENote: seNote(len(s.Seeds), s.Eval)}
+
+	var fid *classifier.Classifier
+	if s.FID && s.IsImage() {
+		c, err := classifier.LoadOrTrainMNIST(be, "", s.Classifier)
+		if err != nil {
+			return nil, fmt.Errorf("table: the digit classifier for FID-MNIST: %w", err)
+		}
+		fid = c
+	}
+
+	total := len(s.Data) * len(s.Methods) * len(s.Seeds)
+	job := 0
+	for _, data := range s.Data {
+		rows := make([]Row, len(s.Methods))
+		for _, seed := range s.Seeds {
+			for i, key := range s.Methods {
+				job++
+				if err := ctx.Err(); err != nil {
+					return nil, fmt.Errorf("%w before %s on %s, seed %d: run again to resume (checkpoints in %s)", training.ErrInterrupted, key, data, seed, outDir)
+				}
+				title := fmt.Sprintf("[%d/%d] %s, %s, seed %d", job, total, data, methodName(key), seed)
+				one, err := runModel(ctx, be, s, outDir, data, key, seed, fid, fresh(rep), title, res.Code.Describe)
+				if err != nil {
+					return nil, err
+				}
+				r := &rows[i]
+				if r.Seeds == nil {
+					m, _ := MethodByKey(key)
+					*r = Row{Data: data, Method: m, Config: s.Config(data, key, seed), Steps: s.Steps,
+						Params: one.Params, NLLUnit: one.NLLUnit, Samples: one.Samples}
+				}
+				r.Seeds = append(r.Seeds, one.Result)
+			}
+		}
+		for i := range rows {
+			aggregate(&rows[i])
+			for _, sr := range rows[i].Seeds {
+				res.ComputeSeconds += sr.TrainSeconds + sr.EvalSeconds + sr.PairSeconds
+			}
+		}
+		res.Rows = append(res.Rows, rows...)
+		if !s.IsImage() {
+			f, err := floor(be, s, data)
+			if err != nil {
+				return nil, fmt.Errorf("table: %w", err)
+			}
+			res.Floors = append(res.Floors, f)
+		}
+	}
+	res.Claims = Claims(res)
+	res.Finished = time.Now().UTC()
+	res.WallSeconds = time.Since(start).Seconds()
+	if err := res.Write(ResultsPath(outDir, s.Name)); err != nil {
+		return nil, err
+	}
+	if err := writeAtomic(MarkdownPath(outDir, s.Name), []byte(Markdown(res))); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func methodName(key string) string {
+	m, err := MethodByKey(key)
+	if err != nil {
+		return key
+	}
+	return m.Name
+}
+
+// fresh returns a reporter for one loop: a copy of a *progress.Lines (whose
+// schedule of lines is per loop), rep itself otherwise.
+func fresh(rep progress.Reporter) progress.Reporter {
+	if l, ok := rep.(*progress.Lines); ok {
+		return &progress.Lines{W: l.W, Every: l.Every, MinGap: l.MinGap}
+	}
+	return rep
+}
+
+// titled replaces the title of every status.
+type titled struct {
+	rep   progress.Reporter
+	title string
+}
+
+func (t titled) Report(s progress.Status) {
+	s.Title = t.title
+	t.rep.Report(s)
+}
+
+// modelResult is what runModel returns and stores in EvalFile.
+type modelResult struct {
+	Format  string      `json:"format"`
+	Key     string      `json:"key"` // the evaluation settings the result was measured with
+	Params  int         `json:"params"`
+	NLLUnit string      `json:"nll_unit"`
+	Result  SeedResult  `json:"result"`
+	Samples [][]float64 `json:"samples,omitempty"`
+}
+
+// evalKey is the part of the scale an evaluation depends on, besides the
+// model itself: a stored evaluation is reused only when it matches.
+func evalKey(s Scale) string {
+	b, _ := json.Marshal(struct {
+		Eval  Eval  `json:"eval"`
+		Fixed Fixed `json:"fixed"`
+		FID   bool  `json:"fid"`
+		Steps int64 `json:"steps"`
+	}{s.Eval, s.Fixed, s.FID && s.IsImage(), s.Steps})
+	return string(b)
+}
+
+func readEval(dir, key string) *modelResult {
+	b, err := os.ReadFile(filepath.Join(dir, EvalFile))
+	if err != nil {
+		return nil
+	}
+	var m modelResult
+	if json.Unmarshal(b, &m) != nil || m.Format != Format || m.Key != key {
+		return nil
+	}
+	return &m
+}
+
+// runModel trains (or resumes) one model and evaluates it.
+func runModel(ctx context.Context, be compute.Backend, s Scale, outDir, data, key string, seed uint64,
+	fid *classifier.Classifier, rep progress.Reporter, title, code string) (*modelResult, error) {
+	meth, _ := MethodByKey(key)
+	dir := ModelDir(outDir, s.Name, data, key, seed)
+	rel, _ := filepath.Rel(outDir, dir)
+	cfg := s.Config(data, key, seed)
+	m, err := recipe.Open(be, cfg, dir)
+	if err != nil {
+		return nil, fmt.Errorf("table: %s: %w", title, err)
+	}
+	ekey := evalKey(s)
+	if m.Run().Step() >= cfg.Steps {
+		if stored := readEval(dir, ekey); stored != nil {
+			rep.Report(progress.NewMeter(title, cfg.Steps, cfg.Steps, 0).Final(cfg.Steps, "trained and evaluated earlier: "+summary(stored)))
+			return stored, nil
+		}
+	}
+
+	var pairSeconds float64
+	trep := titled{rep, title + ": training"}
+	if meth.ReflowOf != "" {
+		if m.Run().Step() < cfg.Steps {
+			x0, x1, sec, err := reflowPairs(be, s, outDir, data, meth.ReflowOf, seed, dir)
+			if err != nil {
+				return nil, fmt.Errorf("table: %s: %w", title, err)
+			}
+			pairSeconds = sec
+			stepper := training.Steps(m.Trainer().PairStepper(objective.FixedPairs(x0, x1), cfg.Batch))
+			err = m.Run().Train(ctx, stepper, training.Options{Steps: cfg.Steps, Batch: cfg.Batch, Seed: cfg.Seed, Progress: trep})
+			if err != nil {
+				return nil, err
+			}
+		}
+	} else if err := m.Train(ctx, trep); err != nil {
+		return nil, err
+	}
+	if pairSeconds == 0 && meth.ReflowOf != "" {
+		pairSeconds, _ = readPairsHeader(filepath.Join(dir, PairsFile))
+	}
+
+	emeter := progress.NewMeter(title+": evaluating", 0, 1, 0)
+	rep.Report(emeter.Observe(0, math.NaN()))
+	out, err := evaluate(m, s, fid)
+	if err != nil {
+		return nil, fmt.Errorf("table: %s: %w", title, err)
+	}
+	out.Key = ekey
+	out.Result.Seed, out.Result.Dir, out.Result.PairSeconds, out.Result.Code = seed, rel, pairSeconds, code
+	h := m.Run().History()
+	out.Result.Steps = m.Run().Step()
+	for _, ss := range h.Sessions {
+		out.Result.TrainSeconds += ss.Seconds
+	}
+	out.Result.FinalLoss = Num(math.NaN())
+	if n := len(h.Loss); n > 0 {
+		tail := h.Loss[max(0, n-100):]
+		sum := 0.0
+		for _, l := range tail {
+			sum += l
+		}
+		out.Result.FinalLoss = Num(sum / float64(len(tail)))
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("table: encoding the evaluation: %w", err)
+	}
+	if err := writeAtomic(filepath.Join(dir, EvalFile), b); err != nil {
+		return nil, err
+	}
+	rep.Report(emeter.Final(1, summary(out)))
+	return out, nil
+}
+
+// summary is the one-line result of a model for progress displays.
+func summary(m *modelResult) string {
+	r := m.Result
+	s := fmt.Sprintf("NFE %.0f, NLL %.3f %s", float64(r.NFE), float64(r.NLL), m.NLLUnit)
+	if r.Energy.OK() {
+		s += fmt.Sprintf(", energy %.4f, W2 %.3f", float64(r.Energy), float64(r.W2))
+	}
+	if r.FID.OK() {
+		s += fmt.Sprintf(", FID-MNIST %.2f", float64(r.FID))
+	}
+	return s + fmt.Sprintf(" (%.0f s)", r.EvalSeconds)
+}
+
+// evaluate measures one trained model: recipe's Evaluate (Dopri5 NFE, NLL,
+// sample quality), then the fixed-step curve from the same noise.
+func evaluate(m *recipe.Model, s Scale, fid *classifier.Classifier) (*modelResult, error) {
+	start := time.Now()
+	e := s.Eval
+	opts := recipe.EvalOptions{Samples: e.Samples, NLLPoints: e.NLLPoints, K: e.K, Probes: e.Probes, Tol: e.Tol, Chunk: e.Chunk, Seed: e.Seed}
+	if fid != nil {
+		opts.Featurizer = fid
+	}
+	rep, err := m.Evaluate(opts)
+	if err != nil {
+		return nil, err
+	}
+	r := SeedResult{NFE: Num(rep.NFE), NFESE: Num(rep.NFEStdErr), NLL: Num(rep.NLL), NLLSE: Num(rep.NLLStdErr),
+		Energy: Num(rep.Energy), W2: Num(rep.W2), FID: Num(rep.FID)}
+	// The same noise and held-out points as Evaluate (see recipe.Model.Evaluate).
+	noise := m.Noise(e.Samples, e.Seed)
+	held, err := m.HeldOut(e.Samples, e.Seed+1)
+	if err != nil {
+		return nil, err
+	}
+	st, _ := Stages(s.Fixed.Solver)
+	for _, nfe := range s.Fixed.NFE {
+		opt, err := Solver{Method: s.Fixed.Solver, Steps: nfe / st}.Options()
+		if err != nil {
+			return nil, err
+		}
+		var x [][]float64
+		for lo := 0; lo < len(noise); lo += e.Chunk {
+			sol, err := m.Transport(noise[lo:min(lo+e.Chunk, len(noise))], opt)
+			if err != nil {
+				return nil, fmt.Errorf("fixed-step sampling (%s, NFE %d): %w", s.Fixed.Solver, nfe, err)
+			}
+			x = append(x, sol.X...)
+		}
+		fp := FixedSeed{NFE: nfe, Quality: Num(math.NaN()), Error: Num(rmsDiff(x, rep.Samples))}
+		switch {
+		case !m.Config.IsImage():
+			q, err := metrics.EnergyDistance(x, held)
+			if err != nil {
+				return nil, err
+			}
+			fp.Quality = Num(q)
+		case fid != nil:
+			q, err := fid.FID(held, x)
+			if err != nil {
+				return nil, err
+			}
+			fp.Quality = Num(q)
+		}
+		r.Fixed = append(r.Fixed, fp)
+	}
+	r.EvalSeconds = time.Since(start).Seconds()
+	keep := rep.Samples[:min(e.Keep, len(rep.Samples))]
+	if m.Config.IsImage() {
+		keep = clip(keep)
+	}
+	return &modelResult{Format: Format, Params: networkParams(m), NLLUnit: rep.NLLUnit, Result: r, Samples: keep}, nil
+}
+
+// floor scores the evaluation's held-out points (the same recipe.Model.HeldOut
+// stream Evaluate uses) against a second held-out sample from another stream.
+func floor(be compute.Backend, s Scale, data string) (Floor, error) {
+	m, err := recipe.Open(be, s.Config(data, "fm-ot", s.Seeds[0]), "")
+	if err != nil {
+		return Floor{}, err
+	}
+	a, err := m.HeldOut(s.Eval.Samples, s.Eval.Seed+1)
+	if err != nil {
+		return Floor{}, err
+	}
+	b, err := m.HeldOut(s.Eval.Samples, s.Eval.Seed+0x5eed)
+	if err != nil {
+		return Floor{}, err
+	}
+	e, err := metrics.EnergyDistance(a, b)
+	if err != nil {
+		return Floor{}, err
+	}
+	w, err := metrics.W2(a, b)
+	if err != nil {
+		return Floor{}, err
+	}
+	return Floor{Data: data, Energy: Num(e), W2: Num(w)}, nil
+}
+
+// rmsDiff is sqrt(mean over points and coordinates of (a - b)^2).
+func rmsDiff(a, b [][]float64) float64 {
+	if len(a) != len(b) || len(a) == 0 {
+		return math.NaN()
+	}
+	sum, n := 0.0, 0
+	for i := range a {
+		for j := range a[i] {
+			d := a[i][j] - b[i][j]
+			sum += d * d
+			n++
+		}
+	}
+	return math.Sqrt(sum / float64(n))
+}
+
+func clip(x [][]float64) [][]float64 {
+	out := make([][]float64, len(x))
+	for i, r := range x {
+		out[i] = make([]float64, len(r))
+		for j, v := range r {
+			out[i][j] = math.Max(-1, math.Min(1, v))
+		}
+	}
+	return out
+}
+
+// networkParams counts the network's trainable values: the variables under
+// the network's scope ("/mlp" or "/unet"), not the optimizer's moments,
+// step counter or random state.
+func networkParams(m *recipe.Model) int {
+	prefix := "/" + m.Config.Net + "/"
+	n := 0
+	for v := range m.Store().IterVariables() {
+		if strings.HasPrefix(v.Path(), prefix) {
+			n += v.Shape().Size()
+		}
+	}
+	return n
+}
+
+// aggregate fills a row's statistics from its seed results.
+func aggregate(r *Row) {
+	col := func(f func(SeedResult) Num, within func(SeedResult) Num) Stat {
+		vals := make([]Num, len(r.Seeds))
+		for i, s := range r.Seeds {
+			vals[i] = f(s)
+		}
+		st := statOf(vals)
+		if st.N == 1 && within != nil {
+			for _, s := range r.Seeds {
+				if f(s).OK() {
+					st.SE = within(s)
+				}
+			}
+		}
+		return st
+	}
+	r.NFE = col(func(s SeedResult) Num { return s.NFE }, func(s SeedResult) Num { return s.NFESE })
+	r.NLL = col(func(s SeedResult) Num { return s.NLL }, func(s SeedResult) Num { return s.NLLSE })
+	r.Energy = col(func(s SeedResult) Num { return s.Energy }, nil)
+	r.W2 = col(func(s SeedResult) Num { return s.W2 }, nil)
+	r.FID = col(func(s SeedResult) Num { return s.FID }, nil)
+	r.Fixed = nil
+	if len(r.Seeds) == 0 {
+		return
+	}
+	for k, f := range r.Seeds[0].Fixed {
+		fp := FixedPoint{NFE: f.NFE}
+		fp.Quality = col(func(s SeedResult) Num { return s.Fixed[k].Quality }, nil)
+		fp.Error = col(func(s SeedResult) Num { return s.Fixed[k].Error }, nil)
+		r.Fixed = append(r.Fixed, fp)
+	}
+}
+
+// statOf is the mean of the finite values and its standard error
+// (sample standard deviation / sqrt(n); NaN for fewer than 2 values).
+func statOf(v []Num) Stat {
+	var ok []float64
+	for _, x := range v {
+		if x.OK() {
+			ok = append(ok, float64(x))
+		}
+	}
+	st := Stat{Mean: Num(math.NaN()), SE: Num(math.NaN()), N: len(ok)}
+	if len(ok) == 0 {
+		return st
+	}
+	mean := 0.0
+	for _, x := range ok {
+		mean += x
+	}
+	mean /= float64(len(ok))
+	st.Mean = Num(mean)
+	if len(ok) >= 2 {
+		ss := 0.0
+		for _, x := range ok {
+			ss += (x - mean) * (x - mean)
+		}
+		st.SE = Num(math.Sqrt(ss / float64(len(ok)-1) / float64(len(ok))))
+	}
+	return st
+}
+
+func seNote(seeds int, e Eval) string {
+	if seeds >= 2 {
+		return fmt.Sprintf("+- is the standard error of the mean over the %d seeds (sample sd / sqrt(%d)). Each seed is a separate training run "+
+			"(initial weights, minibatches, noise and times) evaluated on the same noise and held-out points, so it covers the "+
+			"randomness of training and of the generated samples, not that of the fixed evaluation points; the per-seed results "+
+			"also give the evaluation-only errors (NLL over the %d held-out points, NFE over the solves of %d points).", seeds, seeds, e.NLLPoints, e.Chunk)
+	}
+	return fmt.Sprintf("One seed: +- covers only the evaluation noise of one trained model (NLL: over the %d held-out points; NFE: over the "+
+		"solves of %d points). Sample-quality metrics have no error bar here, and the randomness of training is not covered.", e.NLLPoints, e.Chunk)
+}
+
+func environment() Env {
+	return Env{Backend: backend.Last().String(), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH,
+		CPUs: runtime.NumCPU(), GOEXPERIMENT: os.Getenv("GOEXPERIMENT"), GODEBUG: os.Getenv("GODEBUG")}
+}
+
+// pairsMagic starts a pairs file: then n, d (uint32), the training steps
+// of the base model (int64), the seconds it took to make (float64), and
+// n*d float32 noise values followed by n*d samples.
+const pairsMagic = "GOFM-PAIRS-2\n"
+
+const pairsHeader = len(pairsMagic) + 24
+
+// reflowPairs returns the 2-RF training pairs of the base method's model
+// (same data and seed), made once and kept in dir/PairsFile.
+func reflowPairs(be compute.Backend, s Scale, outDir, data, base string, seed uint64, dir string) (x0, x1 [][]float64, seconds float64, err error) {
+	path := filepath.Join(dir, PairsFile)
+	if x0, x1, steps, sec, err := readPairs(path); err == nil {
+		if steps != s.Steps {
+			return nil, nil, 0, fmt.Errorf("%s holds pairs of a %s model trained %d steps, but this scale trains %d: delete %s to train 2-RF again from the new model", path, base, steps, s.Steps, dir)
+		}
+		return x0, x1, sec, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, 0, err
+	}
+	start := time.Now()
+	bcfg := s.Config(data, base, seed)
+	bdir := ModelDir(outDir, s.Name, data, base, seed)
+	bm, err := recipe.Load(be, bcfg, bdir)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("reflow needs the trained %s model: %w", base, err)
+	}
+	if bm.Run().Step() < s.Steps {
+		return nil, nil, 0, fmt.Errorf("reflow needs the %s model trained for %d steps; %s has %d", base, s.Steps, bdir, bm.Run().Step())
+	}
+	opt, err := s.Reflow.Solver.Options()
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	// A noise stream of its own: not the evaluation's (Eval.Seed) nor training's.
+	x0 = bm.Noise(s.Reflow.Pairs, 0x2ef10a^seed)
+	chunk := max(s.Eval.Chunk, 1)
+	for lo := 0; lo < len(x0); lo += chunk {
+		sol, err := bm.Transport(x0[lo:min(lo+chunk, len(x0))], opt)
+		if err != nil {
+			return nil, nil, 0, fmt.Errorf("reflow pairs: %w", err)
+		}
+		x1 = append(x1, sol.X...)
+	}
+	seconds = time.Since(start).Seconds()
+	if err := writePairs(path, x0, x1, bm.Run().Step(), seconds); err != nil {
+		return nil, nil, 0, err
+	}
+	return x0, x1, seconds, nil
+}
+
+func writePairs(path string, x0, x1 [][]float64, baseSteps int64, seconds float64) error {
+	n, d := len(x0), len(x0[0])
+	var b bytes.Buffer
+	b.WriteString(pairsMagic)
+	binary.Write(&b, binary.LittleEndian, [2]uint32{uint32(n), uint32(d)})
+	binary.Write(&b, binary.LittleEndian, baseSteps)
+	binary.Write(&b, binary.LittleEndian, seconds)
+	for _, set := range [][][]float64{x0, x1} {
+		row := make([]float32, d)
+		for _, r := range set {
+			for j, v := range r {
+				row[j] = float32(v)
+			}
+			binary.Write(&b, binary.LittleEndian, row)
+		}
+	}
+	return writeAtomic(path, b.Bytes())
+}
+
+func readPairsHeader(path string) (seconds float64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	head := make([]byte, pairsHeader)
+	if _, err := io.ReadFull(f, head); err != nil || string(head[:len(pairsMagic)]) != pairsMagic {
+		return 0, fmt.Errorf("table: %s is not a pairs file", path)
+	}
+	return math.Float64frombits(binary.LittleEndian.Uint64(head[len(pairsMagic)+16:])), nil
+}
+
+func readPairs(path string) (x0, x1 [][]float64, baseSteps int64, seconds float64, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, 0, 0, err
+	}
+	bad := fmt.Errorf("table: %s is damaged (delete it: it is made again from the base model)", path)
+	if !bytes.HasPrefix(b, []byte(pairsMagic)) || len(b) < pairsHeader {
+		return nil, nil, 0, 0, bad
+	}
+	b = b[len(pairsMagic):]
+	n, d := int(binary.LittleEndian.Uint32(b)), int(binary.LittleEndian.Uint32(b[4:]))
+	baseSteps = int64(binary.LittleEndian.Uint64(b[8:]))
+	seconds = math.Float64frombits(binary.LittleEndian.Uint64(b[16:]))
+	b = b[24:]
+	if n < 1 || d < 1 || len(b) != 2*n*d*4 {
+		return nil, nil, 0, 0, bad
+	}
+	read := func() [][]float64 {
+		out := make([][]float64, n)
+		for i := range out {
+			out[i] = make([]float64, d)
+			for j := range out[i] {
+				v := float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+				out[i][j] = v
+				b = b[4:]
+			}
+		}
+		return out
+	}
+	x0 = read()
+	x1 = read()
+	for _, set := range [][][]float64{x0, x1} {
+		for _, r := range set {
+			if slices.ContainsFunc(r, func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }) {
+				return nil, nil, 0, 0, bad
+			}
+		}
+	}
+	return x0, x1, baseSteps, seconds, nil
+}

@@ -1,0 +1,364 @@
+package table
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestMethods(t *testing.T) {
+	s, err := ScaleByName("2d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, m := range Methods() {
+		if seen[m.Key] {
+			t.Errorf("method key %s twice", m.Key)
+		}
+		seen[m.Key] = true
+		if m.PaperRow != "" {
+			if _, ok := PaperCIFAR10(m.PaperRow); !ok {
+				t.Errorf("%s: paper row %q has no CIFAR-10 values", m.Key, m.PaperRow)
+			}
+		}
+		if m.ReflowOf != "" && !seen[m.ReflowOf] {
+			t.Errorf("%s reflows %s, which must come before it", m.Key, m.ReflowOf)
+		}
+		c := s.Config("checkerboard", m.Key, 3)
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", m.Key, err)
+		}
+		if c.Path != m.Path || c.Objective != m.Objective || c.Coupling != m.Coupling || c.Seed != 3 || c.Steps != s.Steps {
+			t.Errorf("%s: config %s does not carry the method's settings", m.Key, c)
+		}
+		if m.Diffusion() != (m.Objective != "cfm") {
+			t.Errorf("%s: Diffusion() = %v", m.Key, m.Diffusion())
+		}
+	}
+	for _, row := range []string{"DDPM", "Score Matching", "FM w/ Diffusion", "FM w/ OT"} {
+		found := false
+		for _, m := range Methods() {
+			found = found || m.PaperRow == row
+		}
+		if !found {
+			t.Errorf("no method reproduces the paper's row %s", row)
+		}
+	}
+	if _, err := MethodByKey("gan"); err == nil || !strings.Contains(err.Error(), "fm-ot") {
+		t.Errorf("unknown method: err = %v, want the list of keys", err)
+	}
+}
+
+func TestScales(t *testing.T) {
+	for _, name := range ScaleNames() {
+		s, err := ScaleByName(name)
+		if name == "cifar10" {
+			if err == nil || !strings.Contains(err.Error(), "GPU") {
+				t.Errorf("cifar10: err = %v, want one that says it needs a GPU", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := s.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if s.Name != name {
+			t.Errorf("scale %s is named %s", name, s.Name)
+		}
+	}
+	if _, err := ScaleByName("huge"); err == nil || !strings.Contains(err.Error(), "2d-quick") {
+		t.Errorf("unknown scale: err = %v, want the list", err)
+	}
+	// The VP path must not record the OT path's sigma_min.
+	s, _ := ScaleByName("2d")
+	if c := s.Config("checkerboard", "ddpm", 1); c.SigmaMin != 0 {
+		t.Errorf("ddpm config records sigma_min %g", c.SigmaMin)
+	}
+}
+
+func TestValidateErrors(t *testing.T) {
+	base, _ := ScaleByName("2d-quick")
+	for _, tc := range []struct {
+		name   string
+		change func(*Scale)
+		want   string
+	}{
+		{"no data", func(s *Scale) { s.Data = nil }, "at least one data set"},
+		{"bad data", func(s *Scale) { s.Data = []string{"cats"} }, "cats"},
+		{"bad method", func(s *Scale) { s.Methods = []string{"gan"} }, "unknown method"},
+		{"reflow before base", func(s *Scale) { s.Methods = []string{"2-rf", "fm-ot"} }, "list fm-ot before it"},
+		{"method twice", func(s *Scale) { s.Methods = []string{"fm-ot", "fm-ot"} }, "twice"},
+		{"seed twice", func(s *Scale) { s.Seeds = []uint64{1, 1} }, "twice"},
+		{"steps", func(s *Scale) { s.Steps = 0 }, "steps 0"},
+		{"name", func(s *Scale) { s.Name = "a/b" }, "slashes"},
+		{"nfe not a multiple", func(s *Scale) { s.Fixed.NFE = []int{3} }, "multiple of 2"},
+		{"fixed solver", func(s *Scale) { s.Fixed.Solver = "dopri5" }, "not a fixed-step"},
+		{"eval samples", func(s *Scale) { s.Eval.Samples = 1 }, "samples >= 2"},
+		{"reflow pairs", func(s *Scale) { s.Reflow.Pairs = 0 }, "reflow pairs"},
+		{"reflow solver", func(s *Scale) { s.Reflow.Solver = Solver{Method: "rk4"} }, "steps >= 1"},
+		{"lr", func(s *Scale) { s.Base.LearningRate = 0 }, "learning rate"},
+	} {
+		s := base
+		s.Methods = append([]string(nil), base.Methods...)
+		tc.change(&s)
+		err := s.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestNumJSON(t *testing.T) {
+	for _, tc := range []struct {
+		v    float64
+		json string
+	}{{1.5, "1.5"}, {math.NaN(), "null"}, {math.Inf(1), "null"}, {-2e-7, "-2e-07"}, {0, "0"}} {
+		b, err := json.Marshal(Num(tc.v))
+		if err != nil || string(b) != tc.json {
+			t.Errorf("Marshal(%v) = %s, %v; want %s", tc.v, b, err, tc.json)
+		}
+		var back Num
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		// Exact: 'g' with precision -1 prints the shortest representation
+		// that parses back to the same float64; infinities come back as NaN
+		// (not measured), which is what null means.
+		want := tc.v
+		if math.IsInf(want, 0) {
+			want = math.NaN()
+		}
+		if !(float64(back) == want || math.IsNaN(want) && math.IsNaN(float64(back))) {
+			t.Errorf("round trip of %v gave %v", tc.v, float64(back))
+		}
+	}
+	var n Num
+	if err := json.Unmarshal([]byte(`"x"`), &n); err == nil {
+		t.Error("a string decoded as a Num")
+	}
+}
+
+func TestStatOf(t *testing.T) {
+	nan := Num(math.NaN())
+	for _, tc := range []struct {
+		name     string
+		v        []Num
+		mean, se float64
+		n        int
+	}{
+		// 1, 2, 3: mean 2, sd 1, se 1/sqrt(3).
+		{"three", []Num{1, 2, 3}, 2, 1 / math.Sqrt(3), 3},
+		{"NaN skipped", []Num{1, nan, 3}, 2, math.Sqrt2 / math.Sqrt2, 2},
+		{"one value", []Num{4}, 4, math.NaN(), 1},
+		{"none", []Num{nan}, math.NaN(), math.NaN(), 0},
+	} {
+		st := statOf(tc.v)
+		// A handful of float64 operations: 1e-12 is far above their rounding.
+		same := func(a, b float64) bool { return math.IsNaN(a) && math.IsNaN(b) || math.Abs(a-b) <= 1e-12 }
+		if !same(float64(st.Mean), tc.mean) || !same(float64(st.SE), tc.se) || st.N != tc.n {
+			t.Errorf("%s: got %+v, want mean %g se %g n %d", tc.name, st, tc.mean, tc.se, tc.n)
+		}
+	}
+}
+
+func TestRMSDiff(t *testing.T) {
+	a := [][]float64{{0, 0}, {1, 1}}
+	b := [][]float64{{3, 4}, {1, 1}}
+	// Squared differences 9, 16, 0, 0 over 4 coordinates: sqrt(25/4) = 2.5 exactly.
+	if got := rmsDiff(a, b); got != 2.5 {
+		t.Errorf("rmsDiff = %v, want 2.5", got)
+	}
+	if got := rmsDiff(a, b[:1]); !math.IsNaN(got) {
+		t.Errorf("rmsDiff of unequal sets = %v, want NaN", got)
+	}
+}
+
+func TestPairsFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, PairsFile)
+	x0 := [][]float64{{0.5, -1}, {2, 0.25}}
+	x1 := [][]float64{{1, 2}, {-3, 4.5}}
+	if err := writePairs(path, x0, x1, 77, 1.25); err != nil {
+		t.Fatal(err)
+	}
+	a, b, steps, sec, err := readPairs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The values are exact in float32, so they come back exactly.
+	if sec != 1.25 || steps != 77 || a[1][1] != 0.25 || b[1][0] != -3 || len(a) != 2 || len(b[0]) != 2 {
+		t.Errorf("read back %v %v %d %v", a, b, steps, sec)
+	}
+	if s, err := readPairsHeader(path); err != nil || s != 1.25 {
+		t.Errorf("header: %v, %v", s, err)
+	}
+	raw, _ := os.ReadFile(path)
+	os.WriteFile(path, raw[:len(raw)-3], 0o644)
+	if _, _, _, _, err := readPairs(path); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("truncated pairs file: err = %v", err)
+	}
+}
+
+// fakeResults builds a complete 2D results file with the given per-method
+// means (one seed, no error bars except the NLL's and NFE's).
+func fakeResults(nfe, nll, energy map[string]float64, fixedErr map[string][]float64) *Results {
+	s, _ := ScaleByName("2d-quick")
+	s.Fixed.NFE = []int{2, 4}
+	r := &Results{Format: Format, Scale: s}
+	for _, k := range s.Methods {
+		m, _ := MethodByKey(k)
+		sr := SeedResult{Seed: 1, NFE: Num(nfe[k]), NFESE: 1, NLL: Num(nll[k]), NLLSE: 0.01, Energy: Num(energy[k]), W2: Num(energy[k] * 10), FID: Num(math.NaN())}
+		for i, n := range s.Fixed.NFE {
+			sr.Fixed = append(sr.Fixed, FixedSeed{NFE: n, Quality: 0.1, Error: Num(fixedErr[k][i])})
+		}
+		row := Row{Data: "8gaussians", Method: m, Seeds: []SeedResult{sr}}
+		aggregate(&row)
+		r.Rows = append(r.Rows, row)
+	}
+	r.Claims = Claims(r)
+	return r
+}
+
+func TestClaims(t *testing.T) {
+	all := func(v map[string]float64) map[string]float64 {
+		for _, k := range []string{"ot-cfm", "2-rf"} {
+			if _, ok := v[k]; !ok {
+				v[k] = 1
+			}
+		}
+		return v
+	}
+	errs := func(ot, other []float64) map[string][]float64 {
+		return map[string][]float64{"ddpm": other, "sm": other, "fm-diff": other, "fm-ot": ot, "ot-cfm": ot, "2-rf": ot}
+	}
+	for _, tc := range []struct {
+		name     string
+		nfe, nll map[string]float64
+		energy   map[string]float64
+		fixed    map[string][]float64
+		want     [4]Verdict
+	}{
+		{"the paper's ordering",
+			map[string]float64{"ddpm": 270, "sm": 240, "fm-diff": 180, "fm-ot": 140},
+			map[string]float64{"ddpm": 3.1, "sm": 3.2, "fm-diff": 3.1, "fm-ot": 3.0},
+			map[string]float64{"ddpm": 0.02, "sm": 0.03, "fm-diff": 0.02, "fm-ot": 0.01},
+			errs([]float64{0.1, 0.05}, []float64{0.2, 0.1}),
+			[4]Verdict{Holds, Holds, Holds, Holds}},
+		{"reversed",
+			map[string]float64{"ddpm": 100, "sm": 120, "fm-diff": 180, "fm-ot": 200},
+			map[string]float64{"ddpm": 2.9, "sm": 3.2, "fm-diff": 3.1, "fm-ot": 3.3},
+			map[string]float64{"ddpm": 0.01, "sm": 0.03, "fm-diff": 0.02, "fm-ot": 0.04},
+			errs([]float64{0.3, 0.2}, []float64{0.2, 0.1}),
+			[4]Verdict{DoesNotHold, DoesNotHold, DoesNotHold, DoesNotHold}},
+		{"mixed",
+			map[string]float64{"ddpm": 100, "sm": 220, "fm-diff": 180, "fm-ot": 170},
+			map[string]float64{"ddpm": 3.1, "sm": 3.2, "fm-diff": 3.1, "fm-ot": 3.0},
+			map[string]float64{"ddpm": 0.01, "sm": 0.03, "fm-diff": 0.02, "fm-ot": 0.015},
+			errs([]float64{0.1, 0.2}, []float64{0.2, 0.1}),
+			[4]Verdict{DoesNotHold, Partly, Partly, Partly}},
+	} {
+		r := fakeResults(all(tc.nfe), all(tc.nll), all(tc.energy), tc.fixed)
+		if len(r.Claims) != 4 {
+			t.Fatalf("%s: %d claims, want 4", tc.name, len(r.Claims))
+		}
+		for i, c := range r.Claims {
+			if c.ID != i+1 || c.Verdict != tc.want[i] || c.Data != "8gaussians" {
+				t.Errorf("%s: claim %d: %s (%s), want %s", tc.name, c.ID, c.Verdict, c.Evidence, tc.want[i])
+			}
+			if c.Evidence == "" || c.Claim == "" {
+				t.Errorf("%s: claim %d has no text or evidence", tc.name, c.ID)
+			}
+		}
+	}
+	// A margin under two standard errors is called unresolved.
+	r := fakeResults(all(map[string]float64{"ddpm": 270, "sm": 240, "fm-diff": 141, "fm-ot": 140}),
+		all(map[string]float64{"ddpm": 3, "sm": 3, "fm-diff": 3, "fm-ot": 2}),
+		all(map[string]float64{"ddpm": 1, "sm": 1, "fm-diff": 1, "fm-ot": 0.5}), errs([]float64{1, 1}, []float64{2, 2}))
+	if c := r.Claims[0]; c.Verdict != Holds || !strings.Contains(c.Evidence, "not resolved") {
+		t.Errorf("NFE 140 +- 1 vs 141 +- 1: %s, %s; want holds, not resolved", c.Verdict, c.Evidence)
+	}
+	// A missing method makes the claims that need it untestable.
+	var kept []Row
+	for _, row := range r.Rows {
+		if row.Method.Key == "fm-ot" || row.Method.Key == "ot-cfm" {
+			kept = append(kept, row)
+		}
+	}
+	r.Rows = kept
+	for _, c := range Claims(r) {
+		if c.Verdict != NotTested {
+			t.Errorf("without the diffusion rows, claim %d: %s", c.ID, c.Verdict)
+		}
+	}
+}
+
+func TestWriteRead(t *testing.T) {
+	dir := t.TempDir()
+	r := fakeResults(map[string]float64{"ddpm": 1, "sm": 2, "fm-diff": 3, "fm-ot": 4, "ot-cfm": 5, "2-rf": 6},
+		map[string]float64{"ddpm": 1, "sm": 2, "fm-diff": 3, "fm-ot": 4, "ot-cfm": 5, "2-rf": 6},
+		map[string]float64{}, map[string][]float64{"ddpm": {1, 2}, "sm": {1, 2}, "fm-diff": {1, 2}, "fm-ot": {1, 2}, "ot-cfm": {1, 2}, "2-rf": {1, 2}})
+	path := ResultsPath(dir, "x")
+	if err := r.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(r)
+	b, _ := json.Marshal(back)
+	if string(a) != string(b) {
+		t.Errorf("round trip changed the results:\n%s\n%s", a, b)
+	}
+	if md := Markdown(back); !strings.Contains(md, "| FM w/ OT | 2.99 | 6.35 | 142 |") || !strings.Contains(md, "ScoreFlow") {
+		t.Errorf("Markdown lacks the paper's values beside ours:\n%s", md)
+	}
+
+	for _, tc := range []struct {
+		name    string
+		content string // "" means no file
+		want    string
+	}{
+		{"missing", "", "make table"},
+		{"not JSON", "{oops", "not a readable results file"},
+		{"unknown field", `{"format": "gofm-table/1", "extra": 1}`, "unknown field"},
+		{"other format", `{"format": "gofm-table/0"}`, "another version"},
+		{"incomplete", strings.Replace(string(a), `"rows":[`, `"rows":[],"x":[`, 1), "not a readable"},
+	} {
+		p := filepath.Join(dir, tc.name+".json")
+		if tc.content != "" {
+			os.WriteFile(p, []byte(tc.content), 0o644)
+		}
+		_, err := Read(p)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
+		if tc.name == "missing" && !errors.Is(err, ErrNoResults) {
+			t.Errorf("missing file: err does not wrap ErrNoResults")
+		}
+	}
+	// Valid JSON with a row too few.
+	short := *r
+	short.Rows = short.Rows[1:]
+	p := filepath.Join(dir, "short.json")
+	short.Write(p)
+	if _, err := Read(p); err == nil || !strings.Contains(err.Error(), "incomplete") {
+		t.Errorf("a row missing: err = %v", err)
+	}
+	// A NaN NLL (null) is rejected.
+	bad := *r
+	bad.Rows = append([]Row(nil), r.Rows...)
+	bad.Rows[0].Seeds = []SeedResult{bad.Rows[0].Seeds[0]}
+	bad.Rows[0].Seeds[0].NLL = Num(math.NaN())
+	bad.Write(p)
+	if _, err := Read(p); err == nil || !strings.Contains(err.Error(), "must be finite") {
+		t.Errorf("NaN NLL: err = %v", err)
+	}
+}
