@@ -2,6 +2,8 @@ package recipe
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"context"
 	"encoding/json"
 	"os"
@@ -560,4 +562,17 @@ func DefaultDir(name string) string {
 		base = os.TempDir()
 	}
 	return filepath.Join(base, "gofm", "runs", name)
+}
+
+// ID is a short fingerprint of the set-up (its JSON record, without
+// Steps): 8 hex digits of its SHA-256. Notebooks keep each set-up's
+// checkpoints in a folder named with it, so a changed preset starts a fresh
+// run instead of failing to resume an incompatible one.
+func (c Config) ID() string {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return "invalid"
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:4])
 }

@@ -195,3 +195,14 @@ func TestImagesEndToEnd(t *testing.T) {
 		t.Errorf("bits/dim = %v, want a value in (0, 20)", r.NLL)
 	}
 }
+
+func TestID(t *testing.T) {
+	a, _ := recipe.Preset("moons")
+	b := a
+	b.Steps *= 2 // steps are not part of the set-up
+	c := a
+	c.LearningRate *= 2
+	if a.ID() != b.ID() || a.ID() == c.ID() || len(a.ID()) != 8 {
+		t.Errorf("IDs %s %s %s: want equal for a step change, different for a learning-rate change, 8 digits", a.ID(), b.ID(), c.ID())
+	}
+}
