@@ -36,16 +36,7 @@ var CIFAR10Classes = [10]string{"airplane", "automobile", "bird", "cat", "deer",
 
 // CIFAR10Dir returns the folder holding the CIFAR-10 binary batches:
 // $GOFM_DATA/cifar10, or ~/.cache/gofm/cifar10.
-func CIFAR10Dir() string {
-	if d := os.Getenv(DataEnv); d != "" {
-		return filepath.Join(d, "cifar10")
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(os.TempDir(), "gofm", "cifar10")
-	}
-	return filepath.Join(home, ".cache", "gofm", "cifar10")
-}
+func CIFAR10Dir() string { return dataDir("cifar10") }
 
 // cifarFetchHint tells the user how to put CIFAR-10 into dir.
 func cifarFetchHint(dir string) string {

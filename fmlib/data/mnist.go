@@ -21,15 +21,19 @@ const FetchHint = "make data (or bash scripts/fetch-mnist.sh)"
 
 // MNISTDir returns the folder holding the MNIST IDX files:
 // $GOFM_DATA/mnist, or ~/.cache/gofm/mnist.
-func MNISTDir() string {
+func MNISTDir() string { return dataDir("mnist") }
+
+// dataDir is the folder of one data set: $GOFM_DATA/name, or
+// ~/.cache/gofm/name (under the temporary folder when there is no home).
+func dataDir(name string) string {
 	if d := os.Getenv(DataEnv); d != "" {
-		return filepath.Join(d, "mnist")
+		return filepath.Join(d, name)
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return filepath.Join(os.TempDir(), "gofm", "mnist")
+		return filepath.Join(os.TempDir(), "gofm", name)
 	}
-	return filepath.Join(home, ".cache", "gofm", "mnist")
+	return filepath.Join(home, ".cache", "gofm", name)
 }
 
 // Images is a stack of N grey-scale images of Rows x Cols pixels (0..255),

@@ -114,15 +114,8 @@ func (c UNetConfig) Resolved() UNetConfig {
 	if r.Groups == 0 {
 		r.Groups = DefaultGroups
 	}
-	if r.TimeEmbedDim == 0 {
-		r.TimeEmbedDim = DefaultTimeEmbedDim
-	}
-	if r.MinFreq == 0 {
-		r.MinFreq = DefaultMinFreq
-	}
-	if r.MaxFreq == 0 {
-		r.MaxFreq = DefaultMaxFreq
-	}
+	tc := c.timeConfig().Resolved() // the time-embedding defaults live in MLPConfig
+	r.TimeEmbedDim, r.MinFreq, r.MaxFreq = tc.TimeEmbedDim, tc.MinFreq, tc.MaxFreq
 	if r.TimeHidden == 0 {
 		r.TimeHidden = 4 * r.BaseChannels
 	}

@@ -104,16 +104,7 @@ func (t *Trainer) TrainPairs(sample PairSampler, steps, batch int, seed uint64) 
 	if err != nil {
 		return nil, err
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x51ed2701a5b3c9d7))
-	losses := make([]float64, 0, steps)
-	for range steps {
-		loss, err := step(rng)
-		if err != nil {
-			return losses, err
-		}
-		losses = append(losses, loss)
-	}
-	return losses, nil
+	return runSteps(step, steps, rand.New(rand.NewPCG(seed, 0x51ed2701a5b3c9d7)))
 }
 
 // VelocityField returns the network of c as an ode.Field on one state tensor:

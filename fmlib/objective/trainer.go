@@ -311,7 +311,12 @@ func (t *Trainer) Train(data [][]float64, steps, batch int, seed uint64) ([]floa
 	if err != nil {
 		return nil, err
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	return runSteps(step, steps, rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)))
+}
+
+// runSteps calls step steps times with rng and returns the losses so far,
+// stopping at the first error.
+func runSteps(step func(*rand.Rand) (float64, error), steps int, rng *rand.Rand) ([]float64, error) {
 	losses := make([]float64, 0, steps)
 	for range steps {
 		loss, err := step(rng)
