@@ -215,12 +215,8 @@ func writeLoss(m *recipe.Model, path string) error {
 	if len(loss) == 0 {
 		return nil
 	}
-	x := make([]float64, len(loss))
-	for i := range x {
-		x[i] = float64(i + 1)
-	}
-	p, err := plots.Lines(plots.Options{Title: "training loss", XLabel: "step", YLabel: "loss", LogY: true, NoLegend: true},
-		plots.Series{Name: "loss", X: x, Y: loss})
+	p, err := plots.LossCurve(plots.Options{Title: "training loss", XLabel: "step", YLabel: "loss", LogY: true, NoLegend: true}, 0,
+		plots.Series{Name: "loss", Y: loss})
 	if err != nil {
 		return err
 	}
@@ -368,7 +364,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		eo.Featurizer = cls
+		eo.FID = cls
 	}
 	r, err := m.Evaluate(eo)
 	if err != nil {

@@ -471,10 +471,10 @@ func (c *Classifier) Features(images [][]float64) ([][]float64, error) {
 	return out, nil
 }
 
-// clip returns images with every value clipped to [-1, 1]: images itself
+// Clip returns images with every value clipped to [-1, 1]: images itself
 // when nothing is out of range, else a copy of the row headers where only the
 // rows with out-of-range values are copied.
-func clip(images [][]float64) [][]float64 {
+func Clip(images [][]float64) [][]float64 {
 	var out [][]float64
 	for i, row := range images {
 		if !slices.ContainsFunc(row, func(v float64) bool { return v < -1 || v > 1 }) {
@@ -502,7 +502,7 @@ func (c *Classifier) FeatureGaussian(images [][]float64) (metrics.Gaussian, erro
 	if _, err := checkInputs("FeatureGaussian", images, nil, c.inputDim, false); err != nil {
 		return metrics.Gaussian{}, err
 	}
-	f, err := c.Features(clip(images))
+	f, err := c.Features(Clip(images))
 	if err != nil {
 		return metrics.Gaussian{}, err
 	}
@@ -522,11 +522,11 @@ func (c *Classifier) FID(real, generated [][]float64) (float64, error) {
 	if _, err := checkInputs("FID (generated images)", generated, nil, c.inputDim, false); err != nil {
 		return 0, err
 	}
-	fr, err := c.Features(clip(real))
+	fr, err := c.Features(Clip(real))
 	if err != nil {
 		return 0, err
 	}
-	fg, err := c.Features(clip(generated))
+	fg, err := c.Features(Clip(generated))
 	if err != nil {
 		return 0, err
 	}

@@ -6,16 +6,16 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/gofm/gofm/fmlib/data"
 	"github.com/gofm/gofm/fmlib/likelihood"
 	"github.com/gofm/gofm/fmlib/metrics"
 	"github.com/gofm/gofm/fmlib/ode"
 )
 
-// Featurizer maps images (rows in [-1, 1]) to feature vectors, e.g. the
-// penultimate layer of a digit classifier, for a Frechet distance.
-type Featurizer interface {
-	Features(x [][]float64) ([][]float64, error)
+// FIDScorer scores generated images against real ones (rows in
+// [-1, 1]; generated values may stray outside and are the scorer's to
+// clip), e.g. classifier.Classifier's FID-MNIST.
+type FIDScorer interface {
+	FID(real, generated [][]float64) (float64, error)
 }
 
 // EvalOptions sets how much work Evaluate does. Zero values take the
@@ -28,7 +28,7 @@ type EvalOptions struct {
 	Tol        float64 // Dopri5 atol = rtol for sampling and NLL [1e-5, the paper's]
 	Chunk      int     // points per solve, bounds memory [2D 2000, images 250]
 	Seed       uint64  // noise, dequantization and probe streams
-	Featurizer Featurizer // images: FID-MNIST features (nil skips it)
+	FID        FIDScorer  // images: FID-MNIST (nil skips it)
 }
 
 func (o EvalOptions) resolved(image bool) EvalOptions {
@@ -60,7 +60,7 @@ type Report struct {
 	NLLUnit   string
 	Energy    float64 // 2D: energy distance to held-out points
 	W2        float64 // 2D: exact 2-Wasserstein distance to as many held-out points
-	FID       float64 // images: Frechet distance of Featurizer features ("FID-MNIST")
+	FID       float64 // images: EvalOptions.FID's score ("FID-MNIST")
 	Samples   [][]float64
 	Seconds   float64
 }
@@ -95,17 +95,9 @@ func (m *Model) Evaluate(opts EvalOptions) (*Report, error) {
 		return nil, err
 	}
 	if img {
-		if o.Featurizer != nil {
-			fr, err := o.Featurizer.Features(held)
-			if err != nil {
-				return nil, fmt.Errorf("recipe: features of held-out images: %w", err)
-			}
-			fg, err := o.Featurizer.Features(clip(r.Samples))
-			if err != nil {
-				return nil, fmt.Errorf("recipe: features of generated images: %w", err)
-			}
-			if r.FID, err = metrics.Frechet(fr, fg); err != nil {
-				return nil, err
+		if o.FID != nil {
+			if r.FID, err = o.FID.FID(held, r.Samples); err != nil {
+				return nil, fmt.Errorf("recipe: FID: %w", err)
 			}
 		}
 	} else {
@@ -167,7 +159,7 @@ func (m *Model) Evaluate(opts EvalOptions) (*Report, error) {
 
 // testPixels returns the first n MNIST test images as values 0..255.
 func (m *Model) testPixels(n int) ([][]float64, error) {
-	imgs, _, err := data.LoadMNIST(data.MNISTDir(), "test")
+	imgs, err := m.testSet.load("test")
 	if err != nil {
 		return nil, err
 	}
@@ -179,18 +171,6 @@ func (m *Model) testPixels(n int) ([][]float64, error) {
 		out[i] = Pixels(imgs, i)
 	}
 	return out, nil
-}
-
-// clip limits generated images to [-1, 1], the range real images have.
-func clip(x [][]float64) [][]float64 {
-	out := make([][]float64, len(x))
-	for i, r := range x {
-		out[i] = make([]float64, len(r))
-		for j, v := range r {
-			out[i][j] = math.Max(-1, math.Min(1, v))
-		}
-	}
-	return out
 }
 
 // meanSE is the mean and its standard error (NaN error for one value).

@@ -267,9 +267,7 @@ type Model struct {
 	tr      *objective.Trainer
 	obj     objective.Config
 
-	imgOnce sync.Once
-	images  *data.Images
-	imgErr  error
+	trainSet, testSet mnistSplit // MNIST, loaded on first use
 
 	mu       sync.Mutex
 	samplers map[ode.Options]*ode.Solver
@@ -363,34 +361,32 @@ func (m *Model) stepFunc() (training.StepFunc, error) {
 	} else {
 		draw = func(rng *rand.Rand) ([][]float64, error) { return data.Sample(c.Data, c.Batch, rng) }
 	}
-	return func(_ int64, rng *rand.Rand) (float64, error) {
-		x1, err := draw(rng)
-		if err != nil {
-			return 0, err
-		}
-		if c.Coupling == "independent" {
+	if c.Coupling == "independent" { // noise is drawn in the graph
+		return func(_ int64, rng *rand.Rand) (float64, error) {
+			x1, err := draw(rng)
+			if err != nil {
+				return 0, err
+			}
 			t1, err := points.ToTensor(x1)
 			if err != nil {
 				return 0, err
 			}
 			return m.tr.Step(t1)
-		}
-		x0 := normal(len(x1), d, rng)
-		x0, x1, err = coupling.ExactOT{}.Pair(x0, x1, rng)
+		}, nil
+	}
+	// Minibatch OT: host noise, re-paired with the batch by the exact assignment.
+	otPairs := func(rng *rand.Rand, _ int) ([][]float64, [][]float64, error) {
+		x1, err := draw(rng)
 		if err != nil {
-			return 0, err
+			return nil, nil, err
 		}
-		t0, err := points.ToTensor(x0)
-		if err != nil {
-			return 0, err
-		}
-		t1, err := points.ToTensor(x1)
-		if err != nil {
-			t0.FinalizeAll()
-			return 0, err
-		}
-		return m.tr.StepPairs(t0, t1)
-	}, nil
+		return coupling.ExactOT{}.Pair(normal(len(x1), d, rng), x1, rng)
+	}
+	step, err := m.tr.PairStepper(otPairs, c.Batch)
+	if err != nil {
+		return nil, err
+	}
+	return training.Steps(step, nil), nil
 }
 
 func normal(n, d int, rng *rand.Rand) [][]float64 {
@@ -424,9 +420,18 @@ func Quantize(x []float64) []uint8 {
 	return p
 }
 
-func (m *Model) trainImages() (*data.Images, error) {
-	m.imgOnce.Do(func() { m.images, _, m.imgErr = data.LoadMNIST(data.MNISTDir(), "train") })
-	return m.images, m.imgErr
+func (m *Model) trainImages() (*data.Images, error) { return m.trainSet.load("train") }
+
+// mnistSplit loads one MNIST split once per model.
+type mnistSplit struct {
+	once sync.Once
+	imgs *data.Images
+	err  error
+}
+
+func (s *mnistSplit) load(split string) (*data.Images, error) {
+	s.once.Do(func() { s.imgs, _, s.err = data.LoadMNIST(data.MNISTDir(), split) })
+	return s.imgs, s.err
 }
 
 // HeldOut returns n data points the model never trained on: 2D points from
@@ -442,16 +447,9 @@ func (m *Model) HeldOut(n int, seed uint64) ([][]float64, error) {
 		rng := rand.New(rand.NewPCG(seed, 0xdeadbeefcafef00d))
 		return data.Sample(m.Config.Data, n, rng)
 	}
-	imgs, _, err := data.LoadMNIST(data.MNISTDir(), "test")
+	rows, err := m.testPixels(n)
 	if err != nil {
 		return nil, err
-	}
-	if n > imgs.N {
-		return nil, fmt.Errorf("recipe: asked for %d held-out images; the test set has %d", n, imgs.N)
-	}
-	rows := make([][]float64, n)
-	for i := range rows {
-		rows[i] = Pixels(imgs, i)
 	}
 	return likelihood.Dequantize(rows, rand.New(rand.NewPCG(seed, 1)))
 }

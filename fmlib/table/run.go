@@ -288,7 +288,7 @@ func evaluate(m *recipe.Model, s Scale, fid *classifier.Classifier) (*modelResul
 	e := s.Eval
 	opts := recipe.EvalOptions{Samples: e.Samples, NLLPoints: e.NLLPoints, K: e.K, Probes: e.Probes, Tol: e.Tol, Chunk: e.Chunk, Seed: e.Seed}
 	if fid != nil {
-		opts.Featurizer = fid
+		opts.FID = fid
 	}
 	rep, err := m.Evaluate(opts)
 	if err != nil {
@@ -336,7 +336,7 @@ func evaluate(m *recipe.Model, s Scale, fid *classifier.Classifier) (*modelResul
 	r.EvalSeconds = time.Since(start).Seconds()
 	keep := rep.Samples[:min(e.Keep, len(rep.Samples))]
 	if m.Config.IsImage() {
-		keep = clip(keep)
+		keep = classifier.Clip(keep)
 	}
 	return &modelResult{Format: Format, Params: networkParams(m), NLLUnit: rep.NLLUnit, Result: r, Samples: keep}, nil
 }
@@ -383,16 +383,6 @@ func rmsDiff(a, b [][]float64) float64 {
 	return math.Sqrt(sum / float64(n))
 }
 
-func clip(x [][]float64) [][]float64 {
-	out := make([][]float64, len(x))
-	for i, r := range x {
-		out[i] = make([]float64, len(r))
-		for j, v := range r {
-			out[i][j] = math.Max(-1, math.Min(1, v))
-		}
-	}
-	return out
-}
 
 // networkParams counts the network's trainable values: the variables under
 // the network's scope ("/mlp" or "/unet"), not the optimizer's moments,
