@@ -31,10 +31,11 @@ notebooks:
 notebooks-quick:
 	$(GO) run ./cmd/nbrun -quick -out $(OUT)/notebooks-quick
 
-## test: vet, unit tests, the kernel protocol check and every notebook in quick mode.
+## test: gofmt and vet, unit tests, the kernel protocol check and every notebook in quick mode.
 test: install vet unit kernel-check notebooks-quick
 
 vet:
+	@bad=$$(gofmt -l .); if [ -n "$$bad" ]; then echo "gofmt would change these files (run gofmt -w on them):"; echo "$$bad"; exit 1; fi
 	$(GO) vet ./...
 
 unit:

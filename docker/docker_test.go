@@ -341,8 +341,8 @@ func check(df *dockerfile, root string, mod modInfo) []string {
 	}
 	var (
 		runsInstall, fetchesData, verifiesGo, exposes, healthcheck bool
-		user                                          string
-		cmd                                           []string
+		user                                                       string
+		cmd                                                        []string
 	)
 	for _, in := range df.Insts {
 		// Token authentication stays on, wherever the option is written.

@@ -23,13 +23,13 @@ import (
 
 // modelFlags are the flags every command shares: which set-up and where its checkpoints are.
 type modelFlags struct {
-	preset, dir                         string
-	steps                               int64
-	batch                               int
-	seed                                uint64
-	lr                                  float64
-	objective, path, coupling, hidden   string
-	quick                               bool
+	preset, dir                       string
+	steps                             int64
+	batch                             int
+	seed                              uint64
+	lr                                float64
+	objective, path, coupling, hidden string
+	quick                             bool
 }
 
 func (f *modelFlags) register(fs *flag.FlagSet, training bool) {

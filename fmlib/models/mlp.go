@@ -195,8 +195,8 @@ func TimeEmbedding(t *graph.Node, freqs []float64) *graph.Node {
 	copy(w, freqs)
 	omega := graph.ConvertDType(graph.Const(g, w), t.DType()) // [K]
 	rank := t.Rank()
-	tt := graph.InsertAxes(t, rank)                       // [..., 1]
-	omega = graph.ExpandLeftToRank(omega, rank+1)         // [1.., K]
+	tt := graph.InsertAxes(t, rank)               // [..., 1]
+	omega = graph.ExpandLeftToRank(omega, rank+1) // [1.., K]
 	dims := append(append([]int(nil), t.Shape().Dimensions...), len(freqs))
 	arg := graph.Mul(graph.BroadcastToDims(tt, dims...), graph.BroadcastToDims(omega, dims...))
 	return graph.Concatenate([]*graph.Node{graph.Sin(arg), graph.Cos(arg)}, rank)

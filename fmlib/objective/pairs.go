@@ -156,4 +156,3 @@ func (t *Trainer) Velocity(x [][]float64, tt float64) ([][]float64, error) {
 	defer out.FinalizeAll()
 	return points.FromTensor(out)
 }
-

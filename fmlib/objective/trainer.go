@@ -24,7 +24,7 @@ const DefaultLearningRate = 1e-3
 
 // Config describes one training objective for a network.
 type Config struct {
-	Kind Kind           // CFM (zero value), DSM or DDPM
+	Kind Kind            // CFM (zero value), DSM or DDPM
 	Path probpath.Affine // probability path (scheduler); required
 	Net  NetFn           // the network; required
 

@@ -21,14 +21,14 @@ type FIDScorer interface {
 // EvalOptions sets how much work Evaluate does. Zero values take the
 // defaults in brackets.
 type EvalOptions struct {
-	Samples    int     // generated samples for sample quality [2D 2000, images 1000]
-	NLLPoints  int     // held-out points for the NLL [2D 1000, images 100]
-	K          int     // images: dequantizations per image, importance weighted [1]
-	Probes     int     // images: Hutchinson probes per solve [1]
-	Tol        float64 // Dopri5 atol = rtol for sampling and NLL [1e-5, the paper's]
-	Chunk      int     // points per solve, bounds memory [2D 2000, images 250]
-	Seed       uint64  // noise, dequantization and probe streams
-	FID        FIDScorer  // images: FID-MNIST (nil skips it)
+	Samples   int       // generated samples for sample quality [2D 2000, images 1000]
+	NLLPoints int       // held-out points for the NLL [2D 1000, images 100]
+	K         int       // images: dequantizations per image, importance weighted [1]
+	Probes    int       // images: Hutchinson probes per solve [1]
+	Tol       float64   // Dopri5 atol = rtol for sampling and NLL [1e-5, the paper's]
+	Chunk     int       // points per solve, bounds memory [2D 2000, images 250]
+	Seed      uint64    // noise, dequantization and probe streams
+	FID       FIDScorer // images: FID-MNIST (nil skips it)
 }
 
 func (o EvalOptions) resolved(image bool) EvalOptions {

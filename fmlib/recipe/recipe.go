@@ -2,15 +2,15 @@ package recipe
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -52,10 +52,10 @@ type Config struct {
 	LearningRate float64 `json:"learning_rate"`
 	// CosineDecay anneals the learning rate along a cosine to 2% of its
 	// start over Steps (see objective.Config.DecaySteps).
-	CosineDecay bool `json:"cosine_decay,omitempty"`
-	Batch        int     `json:"batch"`
-	Steps        int64   `json:"-"` // total training steps
-	Seed         uint64  `json:"seed"`
+	CosineDecay bool   `json:"cosine_decay,omitempty"`
+	Batch       int    `json:"batch"`
+	Steps       int64  `json:"-"` // total training steps
+	Seed        uint64 `json:"seed"`
 }
 
 // The 2D presets use a 3x128 SiLU MLP: on the 2-core CPU of our CI it runs

@@ -383,7 +383,6 @@ func rmsDiff(a, b [][]float64) float64 {
 	return math.Sqrt(sum / float64(n))
 }
 
-
 // networkParams counts the network's trainable values: the variables under
 // the network's scope ("/mlp" or "/unet"), not the optimizer's moments,
 // step counter or random state.

@@ -6,8 +6,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gomlx/compute"
 	fmbackend "github.com/gofm/gofm/fmlib/backend"
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
 )
 
