@@ -436,7 +436,8 @@ func (s *mnistSplit) load(split string) (*data.Images, error) {
 
 // HeldOut returns n data points the model never trained on: 2D points from
 // a stream independent of training (seeded by seed), or the first n test
-// images, dequantized with a generator seeded by seed.
+// images, dequantized with a generator seeded by seed (a different seed
+// changes only the dequantization noise, not the images).
 func (m *Model) HeldOut(n int, seed uint64) ([][]float64, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("recipe: HeldOut needs n >= 1, got %d", n)

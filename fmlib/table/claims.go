@@ -192,7 +192,7 @@ func claimBest(r *Results, data string) Claim {
 	}
 	ms := []metric{{"NLL", "%.3f", func(row *Row) Stat { return row.NLL }}}
 	fl := r.Floor(data)
-	floorOf := map[string]Num{"energy distance": fl.Energy, "W2": fl.W2}
+	floorOf := map[string]Num{"energy distance": fl.Energy, "W2": fl.W2, "FID-MNIST": fl.FID}
 	if r.Scale.IsImage() {
 		ms = append(ms, metric{"FID-MNIST", "%.2f", func(row *Row) Stat { return row.FID }})
 	} else {

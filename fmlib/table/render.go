@@ -164,6 +164,8 @@ func DataTable(r *Results, data string) string {
 	}
 	if f := r.Floor(data); f.Energy.OK() {
 		fmt.Fprintf(&b, "| *two held-out samples (floor)* | | | | | %.4f | %.3f | |\n", float64(f.Energy), float64(f.W2))
+	} else if f.FID.OK() {
+		fmt.Fprintf(&b, "| *two held-out samples (floor)* | | | | | %.2f | |\n", float64(f.FID))
 	}
 	return b.String()
 }
@@ -226,7 +228,7 @@ func Summary(r *Results) string {
 	ms := []metric{{"fewest Dopri5 NFE", "%.1f", func(row *Row) Stat { return row.NFE }, nil},
 		{"best NLL", "%.3f", func(row *Row) Stat { return row.NLL }, nil}}
 	if r.Scale.IsImage() {
-		ms = append(ms, metric{"best FID-MNIST", "%.2f", func(row *Row) Stat { return row.FID }, nil})
+		ms = append(ms, metric{"best FID-MNIST", "%.2f", func(row *Row) Stat { return row.FID }, func(f Floor) Num { return f.FID }})
 	} else {
 		ms = append(ms, metric{"best energy distance", "%.4f", func(row *Row) Stat { return row.Energy }, func(f Floor) Num { return f.Energy }},
 			metric{"best W2", "%.3f", func(row *Row) Stat { return row.W2 }, func(f Floor) Num { return f.W2 }})

@@ -129,12 +129,29 @@ type Row struct {
 	Samples [][]float64  `json:"samples,omitempty"` // the first Eval.Keep Dopri5 samples of the first seed
 }
 
-// Floor is the energy distance and W2 between the evaluation's held-out
-// points and a second, independent held-out sample of the same size.
+// Floor is the sample-quality score of a perfect model at the
+// evaluation's sample size: the evaluation's held-out points scored against
+// a second, independent held-out sample of the same size. 2D data have the
+// energy distance and W2 (FID NaN); images have FID-MNIST (Energy and W2
+// NaN), whose estimate is biased upwards at finite sample sizes, so a
+// model's FID-MNIST is read against this value rather than against 0.
 type Floor struct {
 	Data   string `json:"data"`
 	Energy Num    `json:"energy"`
 	W2     Num    `json:"w2"`
+	FID    Num    `json:"fid"`
+}
+
+// UnmarshalJSON implements json.Unmarshaler: a metric missing from the file
+// (FID in files written before it was recorded) reads as NaN, not 0.
+func (f *Floor) UnmarshalJSON(b []byte) error {
+	type plain Floor
+	p := plain{Energy: Num(math.NaN()), W2: Num(math.NaN()), FID: Num(math.NaN())}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*f = Floor(p)
+	return nil
 }
 
 // Floor returns the floor of data (NaNs when there is none).
@@ -144,7 +161,7 @@ func (r *Results) Floor(data string) Floor {
 			return f
 		}
 	}
-	return Floor{Data: data, Energy: Num(math.NaN()), W2: Num(math.NaN())}
+	return Floor{Data: data, Energy: Num(math.NaN()), W2: Num(math.NaN()), FID: Num(math.NaN())}
 }
 
 // Results is everything a results file holds: the settings, the code and
@@ -165,8 +182,9 @@ type Results struct {
 	SENote         string  `json:"se_note"`
 	Rows           []Row   `json:"rows"`
 	// Floors are the sample-quality scores of two independent held-out
-	// samples of the evaluation's size (2D only): what a perfect model
-	// would score, up to the estimators' noise.
+	// samples of the evaluation's size, one per data set (images: only
+	// with FID-MNIST): what a perfect model would score, up to the
+	// estimators' noise.
 	Floors []Floor `json:"floors,omitempty"`
 	Claims []Claim `json:"claims"`
 }

@@ -112,8 +112,8 @@ func Run(ctx context.Context, be compute.Backend, s Scale, outDir string, rep pr
 			}
 		}
 		res.Rows = append(res.Rows, rows...)
-		if !s.IsImage() {
-			f, err := floor(be, s, data)
+		if !s.IsImage() || fid != nil {
+			f, err := floor(be, s, data, fid)
 			if err != nil {
 				return nil, fmt.Errorf("table: %w", err)
 			}
@@ -342,29 +342,52 @@ func evaluate(m *recipe.Model, s Scale, fid *classifier.Classifier) (*modelResul
 }
 
 // floor scores the evaluation's held-out points (the same recipe.Model.HeldOut
-// stream Evaluate uses) against a second held-out sample from another stream.
-func floor(be compute.Backend, s Scale, data string) (Floor, error) {
+// stream Evaluate uses) against a second, independent held-out sample of the
+// same size: for 2D data another stream of the data set (energy distance and
+// W2); for images the next Eval.Samples test images after the evaluation's
+// (FID-MNIST with fid; HeldOut(n) returns the first n test images whatever
+// the seed, so the second sample skips them).
+func floor(be compute.Backend, s Scale, data string, fid *classifier.Classifier) (Floor, error) {
+	nan := Num(math.NaN())
+	f := Floor{Data: data, Energy: nan, W2: nan, FID: nan}
 	m, err := recipe.Open(be, s.Config(data, "fm-ot", s.Seeds[0]), "")
 	if err != nil {
-		return Floor{}, err
+		return f, err
 	}
-	a, err := m.HeldOut(s.Eval.Samples, s.Eval.Seed+1)
+	n := s.Eval.Samples
+	a, err := m.HeldOut(n, s.Eval.Seed+1)
 	if err != nil {
-		return Floor{}, err
+		return f, err
 	}
-	b, err := m.HeldOut(s.Eval.Samples, s.Eval.Seed+0x5eed)
+	if m.Config.IsImage() {
+		if fid == nil {
+			return f, nil
+		}
+		b, err := m.HeldOut(2*n, s.Eval.Seed+0x5eed)
+		if err != nil {
+			return f, fmt.Errorf("the FID-MNIST floor needs %d test images (twice the evaluation's samples): %w", 2*n, err)
+		}
+		q, err := fid.FID(a, b[n:])
+		if err != nil {
+			return f, err
+		}
+		f.FID = Num(q)
+		return f, nil
+	}
+	b, err := m.HeldOut(n, s.Eval.Seed+0x5eed)
 	if err != nil {
-		return Floor{}, err
+		return f, err
 	}
 	e, err := metrics.EnergyDistance(a, b)
 	if err != nil {
-		return Floor{}, err
+		return f, err
 	}
 	w, err := metrics.W2(a, b)
 	if err != nil {
-		return Floor{}, err
+		return f, err
 	}
-	return Floor{Data: data, Energy: Num(e), W2: Num(w)}, nil
+	f.Energy, f.W2 = Num(e), Num(w)
+	return f, nil
 }
 
 // rmsDiff is sqrt(mean over points and coordinates of (a - b)^2).

@@ -145,6 +145,45 @@ func TestNumJSON(t *testing.T) {
 	}
 }
 
+// TestFloorJSON: a floor's missing metric reads as NaN (not measured), so
+// a 2D file written before FID floors existed does not show an FID floor of
+// 0, and a written floor reads back exactly.
+func TestFloorJSON(t *testing.T) {
+	nan := math.NaN()
+	same := func(a, b Num) bool { return a == b || math.IsNaN(float64(a)) && math.IsNaN(float64(b)) }
+	for _, tc := range []struct {
+		name, json      string
+		energy, w2, fid float64
+	}{
+		{"2D file without fid", `{"data":"moons","energy":0.0012,"w2":0.05}`, 0.0012, 0.05, nan},
+		{"image floor", `{"data":"mnist","energy":null,"w2":null,"fid":3.5}`, nan, nan, 3.5},
+		{"nothing measured", `{"data":"mnist"}`, nan, nan, nan},
+	} {
+		var f Floor
+		if err := json.Unmarshal([]byte(tc.json), &f); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !same(f.Energy, Num(tc.energy)) || !same(f.W2, Num(tc.w2)) || !same(f.FID, Num(tc.fid)) {
+			t.Errorf("%s: got %+v, want energy %v w2 %v fid %v", tc.name, f, tc.energy, tc.w2, tc.fid)
+		}
+		b, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Floor
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if back.Data != f.Data || !same(back.Energy, f.Energy) || !same(back.W2, f.W2) || !same(back.FID, f.FID) {
+			t.Errorf("%s: round trip %s gave %+v, want %+v", tc.name, b, back, f)
+		}
+	}
+	var f Floor
+	if err := json.Unmarshal([]byte(`{"data":"x","fid":"bad"}`), &f); err == nil {
+		t.Error("a string FID decoded")
+	}
+}
+
 func TestStatOf(t *testing.T) {
 	nan := Num(math.NaN())
 	for _, tc := range []struct {
