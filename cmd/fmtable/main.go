@@ -12,6 +12,7 @@
 //
 //	go run ./cmd/fmtable -scale 2d -out out/table     (what `make table` runs)
 //	go run ./cmd/fmtable -list
+//	go run ./cmd/fmtable -scale mnist -record docs/results   (keep a finished run with the code)
 //
 // Build with GOEXPERIMENT=simd and run with GODEBUG=cpu.fma=off (the
 // Makefile sets both). See package fmlib/table for the methods and metrics.
@@ -46,9 +47,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"\n(2d-quick ~1 min, 2d well under an hour, mnist-quick a few minutes, mnist an hour or more on 2 CPU cores;\ncifar10 explains what it needs)")
 	out := fs.String("out", "out/table", "output folder: results-<scale>.json and .md, and checkpoints under <out>/<scale>/\n(running again with the same folder resumes)")
 	list := fs.Bool("list", false, "list the scales with their settings and exit")
+	record := fs.String("record", "", "do not run: copy the finished results of -scale from -out into this folder (e.g. docs/results),\n"+
+		"with the samples cut to what notebook 10 shows and rounded to 3 decimals (see table.Record)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "fmtable: reproduce Table 1 of the flow-matching paper (NLL, sample quality, NFE) at a CPU scale.")
-		fmt.Fprintln(stderr, "\nUsage: fmtable [-scale NAME] [-out DIR] [-list]\n\nFlags:")
+		fmt.Fprintln(stderr, "\nUsage: fmtable [-scale NAME] [-out DIR] [-list] [-record DIR]\n\nFlags:")
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\nCtrl-C stops after saving a checkpoint; the same command resumes. Exit status: 0 done, 1 error,")
 		fmt.Fprintln(stderr, "2 bad usage, 130 interrupted. Build with GOEXPERIMENT=simd, run with GODEBUG=cpu.fma=off (make table does).")
@@ -79,6 +82,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "fmtable:", err)
 		return 2
+	}
+	if *record != "" {
+		res, err := table.Read(table.ResultsPath(*out, s.Name))
+		if err == nil {
+			err = res.Record(*record)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "fmtable:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "recorded %s as %s and %s\n", table.ResultsPath(*out, s.Name), table.ResultsPath(*record, s.Name), table.MarkdownPath(*record, s.Name))
+		return 0
 	}
 	be, err := backend.New()
 	if err != nil {

@@ -123,4 +123,12 @@
 // (package training), its evaluation in eval.json there, and the 2-RF
 // pairs in pairs.bin, so an interrupted run resumes. It writes
 // outDir/results-<scale>.json (Read validates it) and results-<scale>.md.
+//
+// Full-scale runs take 25 minutes to an hour here, so finished ones are kept
+// with the code in RecordedDir (docs/results): Results.Record writes a copy
+// whose samples, used only for plots, are cut to what the notebook shows
+// and rounded to 3 decimals (cmd/fmtable -record does it). Load reads a
+// scale's results from a run's own folder when it has them, else from the
+// recorded copy. NFEBars, SamplePlots and FixedPlots draw a results file's
+// figures.
 package table

@@ -269,6 +269,38 @@ func Read(path string) (*Results, error) {
 	return &r, nil
 }
 
+// Load reads the results of scale from outDir when a run wrote them there,
+// else from the recorded results in recordedDir (see RecordedDir), and
+// returns the path it read. With neither file the error wraps ErrNoResults
+// and names both places; a file that exists but does not read (damaged,
+// another format, incomplete) is an error, never skipped for the other.
+func Load(outDir, recordedDir, scale string) (*Results, string, error) {
+	var firstErr error
+	for _, dir := range []string{outDir, recordedDir} {
+		if dir == "" {
+			continue
+		}
+		path := ResultsPath(dir, scale)
+		r, err := Read(path)
+		if err == nil {
+			return r, path, nil
+		}
+		if !errors.Is(err, ErrNoResults) {
+			return nil, path, err
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr == nil {
+		return nil, "", fmt.Errorf("table: %w: no folder given to look in", ErrNoResults)
+	}
+	if recordedDir != "" && outDir != "" {
+		return nil, "", fmt.Errorf("%w (none is recorded at %s either)", firstErr, ResultsPath(recordedDir, scale))
+	}
+	return nil, "", firstErr
+}
+
 // Validate checks that r is complete and consistent: the format tag, one
 // row per data set and method of its scale, each with a result per seed and
 // finite NFE and NLL.

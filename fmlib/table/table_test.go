@@ -1,13 +1,18 @@
 package table
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gofm/gofm/fmlib/plots"
+	"gonum.org/v1/plot"
 )
 
 func TestMethods(t *testing.T) {
@@ -399,5 +404,185 @@ func TestWriteRead(t *testing.T) {
 	bad.Write(p)
 	if _, err := Read(p); err == nil || !strings.Contains(err.Error(), "must be finite") {
 		t.Errorf("NaN NLL: err = %v", err)
+	}
+}
+
+// TestFigures draws every figure of a fake 2D results file and renders it:
+// each panel must come back as a PNG of the asked size. The image-scale
+// variant draws FID on a log axis with its floor; SamplePlots refuses it.
+func TestFigures(t *testing.T) {
+	k6 := map[string]float64{"ddpm": 270, "sm": 240, "fm-diff": 180, "fm-ot": 140, "ot-cfm": 130, "2-rf": 120}
+	errs := map[string][]float64{}
+	for k := range k6 {
+		errs[k] = []float64{0.2, 0.05}
+	}
+	r := fakeResults(k6, k6, k6, errs)
+	pts := [][]float64{{0, 0}, {1, -1}, {-2, 2}}
+	for i := range r.Rows {
+		r.Rows[i].Samples = pts
+	}
+	r.Floors = []Floor{{Data: "8gaussians", Energy: 0.001, W2: 0.05, FID: Num(math.NaN())}}
+	bars, err := NFEBars(r, "8gaussians")
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples, err := SamplePlots(r, "8gaussians")
+	if err != nil || len(samples) != len(r.Scale.Methods) {
+		t.Fatalf("SamplePlots: %d plots, %v", len(samples), err)
+	}
+	fixed, err := FixedPlots(r, "8gaussians")
+	if err != nil || len(fixed) != 2 {
+		t.Fatalf("FixedPlots: %d plots, %v", len(fixed), err)
+	}
+	for _, p := range append(append([]*plot.Plot{bars}, samples...), fixed...) {
+		b, err := plots.Grid(1, 200, 150, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil || img.Bounds().Dx() != 200 || img.Bounds().Dy() != 150 {
+			t.Fatalf("%q: not a 200x150 PNG (%v)", p.Title.Text, err)
+		}
+	}
+	if _, err := NFEBars(r, "moons"); err == nil || !strings.Contains(err.Error(), "no row") {
+		t.Errorf("a data set without rows: err = %v", err)
+	}
+
+	img := *r
+	img.Scale.Data = []string{"mnist"}
+	img.Floors = []Floor{{Data: "8gaussians", Energy: Num(math.NaN()), W2: Num(math.NaN()), FID: 12}}
+	if _, err := SamplePlots(&img, "8gaussians"); err == nil || !strings.Contains(err.Error(), "DisplayImages") {
+		t.Errorf("SamplePlots on images: err = %v", err)
+	}
+	for i := range img.Rows {
+		img.Rows[i].Fixed = []FixedPoint{{NFE: 2, Quality: Stat{Mean: 300}, Error: Stat{Mean: 1}}, {NFE: 4, Quality: Stat{Mean: 90}, Error: Stat{Mean: 0.5}}}
+	}
+	fixed, err = FixedPlots(&img, "8gaussians")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, log := fixed[0].Y.Scale.(plot.LogScale); !log || fixed[0].Y.Label.Text != "FID-MNIST to held-out data" {
+		t.Errorf("image quality panel: label %q, log axis %v", fixed[0].Y.Label.Text, log)
+	}
+}
+
+// TestLoad: a run's own results win over the recorded ones, the recorded
+// ones are used when the run has none, neither gives ErrNoResults naming
+// both places, and a damaged file in the run folder is an error rather
+// than silently replaced by the recorded file.
+func TestLoad(t *testing.T) {
+	k6 := map[string]float64{"ddpm": 270, "sm": 240, "fm-diff": 180, "fm-ot": 140, "ot-cfm": 130, "2-rf": 120}
+	errs := map[string][]float64{}
+	for k := range k6 {
+		errs[k] = []float64{0.2, 0.05}
+	}
+	out, rec := t.TempDir(), t.TempDir()
+	r := fakeResults(k6, k6, k6, errs)
+	r.Started = r.Started.Add(1) // tells the two files apart
+	if err := r.Write(ResultsPath(rec, "x")); err != nil {
+		t.Fatal(err)
+	}
+	got, path, err := Load(out, rec, "x")
+	if err != nil || path != ResultsPath(rec, "x") || !got.Started.Equal(r.Started) {
+		t.Fatalf("recorded only: %v from %s", err, path)
+	}
+	r.Started = r.Started.Add(1)
+	if err := r.Write(ResultsPath(out, "x")); err != nil {
+		t.Fatal(err)
+	}
+	got, path, err = Load(out, rec, "x")
+	if err != nil || path != ResultsPath(out, "x") || !got.Started.Equal(r.Started) {
+		t.Fatalf("both: %v from %s, want the run's own", err, path)
+	}
+	os.WriteFile(ResultsPath(out, "x"), []byte("{oops"), 0o644)
+	if _, path, err = Load(out, rec, "x"); err == nil || path != ResultsPath(out, "x") || errors.Is(err, ErrNoResults) {
+		t.Errorf("damaged run file: err = %v (path %s), want its read error", err, path)
+	}
+	_, _, err = Load(out, rec, "none")
+	if !errors.Is(err, ErrNoResults) || !strings.Contains(err.Error(), ResultsPath(rec, "none")) || !strings.Contains(err.Error(), ResultsPath(out, "none")) {
+		t.Errorf("no file: err = %v", err)
+	}
+	if _, _, err = Load("", "", "x"); !errors.Is(err, ErrNoResults) {
+		t.Errorf("no folders: err = %v", err)
+	}
+}
+
+// TestRecord: the recorded copy keeps every measurement and claim, cuts the
+// samples (image scales to RecordImages, 2D none) and rounds them to
+// RecordDecimals, reads back with Read, and leaves the original untouched.
+func TestRecord(t *testing.T) {
+	k6 := map[string]float64{"ddpm": 270, "sm": 240, "fm-diff": 180, "fm-ot": 140, "ot-cfm": 130, "2-rf": 120}
+	errs := map[string][]float64{}
+	for k := range k6 {
+		errs[k] = []float64{0.2, 0.05}
+	}
+	r := fakeResults(k6, k6, k6, errs)
+	for i := range r.Rows {
+		r.Rows[i].Samples = [][]float64{{0.12345, -1.98765}, {2.0004, 0.0005}, {-0.0004, 3}}
+	}
+	for _, tc := range []struct {
+		name  string
+		image bool
+		n     int // samples per row in the copy
+	}{{"2D keeps all", false, 3}, {"images keep RecordImages", true, min(3, RecordImages)}} {
+		src := *r
+		if tc.image {
+			src.Scale.Data = []string{"mnist"}
+			// The rows' data stay "8gaussians": Validate looks rows up by
+			// the scale's data, so use a copy whose rows match.
+			src.Rows = append([]Row(nil), r.Rows...)
+			for i := range src.Rows {
+				src.Rows[i].Data = "mnist"
+			}
+		}
+		dir := t.TempDir()
+		if err := src.Record(dir); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		back, err := Read(ResultsPath(dir, src.Scale.Name))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if _, err := os.Stat(MarkdownPath(dir, src.Scale.Name)); err != nil {
+			t.Errorf("%s: no Markdown beside it: %v", tc.name, err)
+		}
+		for i, row := range back.Rows {
+			if len(row.Samples) != tc.n {
+				t.Fatalf("%s: row %d kept %d samples, want %d", tc.name, i, len(row.Samples), tc.n)
+			}
+			// Rounded to 3 decimals (exact decimal values parse back to the
+			// nearest float64, so compare with that): 2.0004 -> 2, 0.0005
+			// -> 0.001 (half away from zero), -0.0004 -> -0 (== 0).
+			want := [][]float64{{0.123, -1.988}, {2, 0.001}, {0, 3}}
+			for j := range row.Samples {
+				for k, v := range row.Samples[j] {
+					if v != want[j][k] {
+						t.Errorf("%s: sample %d[%d] = %v, want %v", tc.name, j, k, v, want[j][k])
+					}
+				}
+			}
+			if row.NFE != src.Rows[i].NFE || row.NLL != src.Rows[i].NLL || len(row.Seeds) != len(src.Rows[i].Seeds) {
+				t.Errorf("%s: row %d measurements changed", tc.name, i)
+			}
+		}
+		if len(back.Claims) != len(src.Claims) {
+			t.Errorf("%s: claims changed", tc.name)
+		}
+		for i := range back.Claims {
+			if back.Claims[i] != src.Claims[i] {
+				t.Errorf("%s: claim %d changed", tc.name, i)
+			}
+		}
+	}
+	if r.Rows[0].Samples[0][0] != 0.12345 {
+		t.Error("Record changed the original's samples")
+	}
+	if got := r.Recorded(2).Rows[0].Samples; len(got) != 2 || got[1][0] != 2 {
+		t.Errorf("Recorded(2) kept %v, want the first two samples", got)
+	}
+	bad := *r
+	bad.Rows = bad.Rows[1:]
+	if err := bad.Record(t.TempDir()); err == nil || !strings.Contains(err.Error(), "invalid") {
+		t.Errorf("recording an incomplete file: err = %v", err)
 	}
 }

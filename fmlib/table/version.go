@@ -69,3 +69,17 @@ func DefaultOutDir() string {
 	}
 	return filepath.Join("out", "table")
 }
+
+// RecordedDir holds the results files committed with the code
+// (docs/results in the checkout): full-scale runs made with `make table`
+// and cmd/fmtable and copied there, so that a fresh checkout shows them
+// without an hour of training. Each file records the code version, machine
+// and settings that made it.
+func RecordedDir() string {
+	if root := repoRoot(); root != "" {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			return filepath.Join(root, "docs", "results")
+		}
+	}
+	return filepath.Join("docs", "results")
+}
