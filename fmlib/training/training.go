@@ -139,11 +139,30 @@ func open(store *model.Store, dir string, settings any, mustExist bool) (*Run, e
 				filepath.Join(dir, HistoryFile), len(r.history.Loss), r.loadedAt, r.loaded, filepath.Join(dir, HistoryFile))
 		}
 		r.history.Loss = r.history.Loss[:r.loaded]
-		for i := len(r.history.Sessions) - 1; i >= 0 && r.history.Sessions[i].To > r.loaded; i-- {
-			r.history.Sessions = r.history.Sessions[:i]
-		}
+		r.history.Sessions = cutSessions(r.history.Sessions, r.loaded)
 	}
 	return r, nil
+}
+
+// cutSessions drops the sessions that start at or after step and ends the
+// one that crosses it at step, with its Seconds prorated to the steps it
+// keeps (its rate unchanged): the history then describes the steps the
+// loaded checkpoint holds. Sessions cross a checkpoint when an older one is
+// resumed (the newest moved aside) or history.json was written after a
+// checkpoint that was then lost.
+func cutSessions(ss []Session, step int64) []Session {
+	var out []Session
+	for _, s := range ss {
+		if s.From >= step {
+			break
+		}
+		if s.To > step {
+			s.Seconds *= float64(step-s.From) / float64(s.To-s.From)
+			s.To = step
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // corruptError explains a checkpoint that does not load and what to do;

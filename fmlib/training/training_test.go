@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -148,6 +149,47 @@ func TestResumeIsTheSameRun(t *testing.T) {
 	opts.Steps = 15
 	if err := runC.Train(context.Background(), training.Steps(trC.DataStepper(pts, small.Batch)), opts); err != nil || runC.Step() != 20 {
 		t.Errorf("Train to 15 after 20: err %v, step %d; want nil and 20", err, runC.Step())
+	}
+}
+
+// Resuming from an older checkpoint (the newest moved aside, as the error
+// for a damaged one advises) keeps the part of the session that made the
+// loaded steps, with its time prorated, instead of dropping the session.
+func TestResumeOlderCheckpointKeepsSessionPart(t *testing.T) {
+	pts := moons(t)
+	dir := t.TempDir()
+	run, tr, err := session(t, dir, small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := quiet()
+	opts.Steps, opts.Every = 12, 5 // checkpoints at 5, 10 and 12; the newest two are kept
+	if err := run.Train(context.Background(), training.Steps(tr.DataStepper(pts, small.Batch)), opts); err != nil {
+		t.Fatal(err)
+	}
+	whole := run.History().Sessions
+	if len(whole) != 1 || whole[0].To != 12 {
+		t.Fatalf("sessions %+v, want one of 12 steps", whole)
+	}
+	newest := newestCheckpoint(t, dir)
+	aside := t.TempDir()
+	for _, ext := range []string{".json", ".bin"} {
+		if err := os.Rename(newest+ext, filepath.Join(aside, filepath.Base(newest)+ext)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	older, _, err := session(t, dir, small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := older.History().Sessions
+	if older.Resumed() != 10 || len(got) != 1 || got[0].From != 0 || got[0].To != 10 {
+		t.Fatalf("resumed at %d with sessions %+v, want 10 and one session [0, 10]", older.Resumed(), got)
+	}
+	// 10 of its 12 steps: 10/12 of its time, the rate unchanged (to
+	// rounding of the float64 products).
+	if want := whole[0].Seconds * 10 / 12; math.Abs(got[0].Seconds-want) > 1e-12*want || got[0].StepsPerSec != whole[0].StepsPerSec {
+		t.Errorf("kept part: %.9g s at %.6g steps/s; want %.9g s at %.6g", got[0].Seconds, got[0].StepsPerSec, want, whole[0].StepsPerSec)
 	}
 }
 
