@@ -130,32 +130,48 @@ func W2(x, y [][]float64) (float64, error) {
 	return math.Sqrt(msd), nil
 }
 
+// MeanSE is the sample mean of v and its standard error s/sqrt(n), where s
+// is the sample standard deviation (n-1 denominator). With one value the
+// standard error is undefined and returned as NaN; with none both are NaN.
+// Values are not checked: a NaN or ±Inf in v makes the results NaN or ±Inf.
+func MeanSE(v []float64) (mean, stdErr float64) {
+	n := len(v)
+	if n == 0 {
+		return math.NaN(), math.NaN()
+	}
+	for _, x := range v {
+		mean += x
+	}
+	mean /= float64(n)
+	if n == 1 {
+		return mean, math.NaN()
+	}
+	var ss float64
+	for _, x := range v {
+		d := x - mean
+		ss += d * d
+	}
+	return mean, math.Sqrt(ss / float64(n-1) / float64(n))
+}
+
 // NLL summarises per-point log-likelihoods logp (natural log, e.g. from the
 // instantaneous change of variables) as the mean negative log-likelihood
-// -(1/n) sum_i logp_i and its standard error s/sqrt(n), where s is the sample
-// standard deviation (n-1 denominator) of -logp. With one value the standard
-// error is undefined and returned as NaN. Every value must be finite.
+// -(1/n) sum_i logp_i and its standard error (MeanSE of -logp). With one
+// value the standard error is undefined and returned as NaN. Every value
+// must be finite.
 func NLL(logp []float64) (mean, stdErr float64, err error) {
-	n := len(logp)
-	if n == 0 {
+	if len(logp) == 0 {
 		return 0, 0, fmt.Errorf("metrics: NLL: no log-likelihood values")
 	}
+	neg := make([]float64, len(logp))
 	for i, v := range logp {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return 0, 0, fmt.Errorf("metrics: NLL: logp[%d] = %v, want finite values", i, v)
 		}
-		mean -= v
+		neg[i] = -v
 	}
-	mean /= float64(n)
-	if n == 1 {
-		return mean, math.NaN(), nil
-	}
-	var ss float64
-	for _, v := range logp {
-		d := -v - mean
-		ss += d * d
-	}
-	return mean, math.Sqrt(ss / float64(n-1) / float64(n)), nil
+	mean, stdErr = MeanSE(neg)
+	return mean, stdErr, nil
 }
 
 // kernel evaluates the sum of k(a, b_j) over the rows b_j of b (flat

@@ -186,6 +186,29 @@ func TestNLL(t *testing.T) {
 	}
 }
 
+func TestMeanSE(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		v        []float64
+		mean, se float64
+		tol      float64 // exact up to a few roundings of O(1) numbers
+	}{
+		{[]float64{1, 2, 3}, 2, 1 / math.Sqrt(3), 1e-15}, // sample sd 1
+		{[]float64{5, 5, 5, 5}, 5, 0, 0},
+		{[]float64{-7}, -7, nan, 0},
+		{nil, nan, nan, 0},
+		{[]float64{1e8 + 1, 1e8 + 3}, 1e8 + 2, 1, 1e-7}, // sd sqrt(2), se 1: large offset, small spread
+	} {
+		m, se := MeanSE(c.v)
+		near := func(got, want float64) bool {
+			return math.IsNaN(want) && math.IsNaN(got) || math.Abs(got-want) <= c.tol
+		}
+		if !near(m, c.mean) || !near(se, c.se) {
+			t.Errorf("MeanSE(%v) = %v ± %v, want %v ± %v", c.v, m, se, c.mean, c.se)
+		}
+	}
+}
+
 func TestErrors(t *testing.T) {
 	ok := [][]float64{{0, 0}, {1, 1}}
 	cases := []struct {

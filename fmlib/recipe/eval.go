@@ -88,7 +88,7 @@ func (m *Model) Evaluate(opts EvalOptions) (*Report, error) {
 		r.Samples = append(r.Samples, sol.X...)
 		nfes = append(nfes, float64(sol.Stats.NFE))
 	}
-	r.NFE, r.NFEStdErr = meanSE(nfes)
+	r.NFE, r.NFEStdErr = metrics.MeanSE(nfes)
 
 	held, err := m.HeldOut(o.Samples, o.Seed+1)
 	if err != nil {
@@ -151,7 +151,7 @@ func (m *Model) Evaluate(opts EvalOptions) (*Report, error) {
 		}
 	}
 	if img {
-		r.NLL, r.NLLStdErr = meanSE(per)
+		r.NLL, r.NLLStdErr = metrics.MeanSE(per)
 	}
 	r.Seconds = time.Since(start).Seconds()
 	return r, nil
@@ -171,23 +171,4 @@ func (m *Model) testPixels(n int) ([][]float64, error) {
 		out[i] = Pixels(imgs, i)
 	}
 	return out, nil
-}
-
-// meanSE is the mean and its standard error (NaN error for one value).
-func meanSE(v []float64) (mean, se float64) {
-	if len(v) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	for _, x := range v {
-		mean += x
-	}
-	mean /= float64(len(v))
-	if len(v) < 2 {
-		return mean, math.NaN()
-	}
-	ss := 0.0
-	for _, x := range v {
-		ss += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(ss / float64(len(v)-1) / float64(len(v)))
 }
