@@ -463,24 +463,8 @@ func statOf(v []Num) Stat {
 			ok = append(ok, float64(x))
 		}
 	}
-	st := Stat{Mean: Num(math.NaN()), SE: Num(math.NaN()), N: len(ok)}
-	if len(ok) == 0 {
-		return st
-	}
-	mean := 0.0
-	for _, x := range ok {
-		mean += x
-	}
-	mean /= float64(len(ok))
-	st.Mean = Num(mean)
-	if len(ok) >= 2 {
-		ss := 0.0
-		for _, x := range ok {
-			ss += (x - mean) * (x - mean)
-		}
-		st.SE = Num(math.Sqrt(ss / float64(len(ok)-1) / float64(len(ok))))
-	}
-	return st
+	mean, se := metrics.MeanSE(ok)
+	return Stat{Mean: Num(mean), SE: Num(se), N: len(ok)}
 }
 
 func seNote(seeds int, e Eval) string {
