@@ -44,7 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fmtable", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	scale := fs.String("scale", "2d", "the scale to run: "+strings.Join(table.ScaleNames(), ", ")+
-		"\n(2d-quick ~1 min, 2d well under an hour, mnist-quick a few minutes, mnist an hour or more on 2 CPU cores;\ncifar10 explains what it needs)")
+		"\n(2d-quick ~1 min, 2d ~25 min, mnist-quick ~1 min, mnist ~55 min on 2 CPU cores;\ncifar10 explains what it needs)")
 	out := fs.String("out", "out/table", "output folder: results-<scale>.json and .md, and checkpoints under <out>/<scale>/\n(running again with the same folder resumes)")
 	list := fs.Bool("list", false, "list the scales with their settings and exit")
 	record := fs.String("record", "", "do not run: copy the finished results of -scale from -out into this folder (e.g. docs/results),\n"+

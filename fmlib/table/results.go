@@ -227,6 +227,12 @@ func writeAtomic(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("table: writing %s: %w", path, err)
 	}
+	// CreateTemp makes the file private (0600); results are for reading.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("table: writing %s: %w", path, err)
+	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())

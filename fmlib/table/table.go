@@ -227,7 +227,7 @@ var scales = map[string]func() Scale{
 	"mnist": func() Scale {
 		return Scale{
 			Name:    "mnist",
-			About:   "MNIST, MLP 3x1024, 1 seed (an hour or more on 2 CPU cores)",
+			About:   "MNIST, MLP 3x1024, 1 seed (about an hour on 2 CPU cores)",
 			Data:    []string{"mnist"},
 			Methods: allMethods,
 			Seeds:   []uint64{1},
