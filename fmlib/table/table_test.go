@@ -270,6 +270,17 @@ func fakeResults(nfe, nll, energy map[string]float64, fixedErr map[string][]floa
 	return r
 }
 
+// fakeOrdered is a complete fake 2D results file whose NFE, NLL and energy
+// fall from DDPM to 2-RF, with the same fixed-step errors in every row.
+func fakeOrdered() *Results {
+	k6 := map[string]float64{"ddpm": 270, "sm": 240, "fm-diff": 180, "fm-ot": 140, "ot-cfm": 130, "2-rf": 120}
+	errs := map[string][]float64{}
+	for k := range k6 {
+		errs[k] = []float64{0.2, 0.05}
+	}
+	return fakeResults(k6, k6, k6, errs)
+}
+
 func TestClaims(t *testing.T) {
 	all := func(v map[string]float64) map[string]float64 {
 		for _, k := range []string{"ot-cfm", "2-rf"} {
@@ -411,12 +422,7 @@ func TestWriteRead(t *testing.T) {
 // each panel must come back as a PNG of the asked size. The image-scale
 // variant draws FID on a log axis with its floor; SamplePlots refuses it.
 func TestFigures(t *testing.T) {
-	k6 := map[string]float64{"ddpm": 270, "sm": 240, "fm-diff": 180, "fm-ot": 140, "ot-cfm": 130, "2-rf": 120}
-	errs := map[string][]float64{}
-	for k := range k6 {
-		errs[k] = []float64{0.2, 0.05}
-	}
-	r := fakeResults(k6, k6, k6, errs)
+	r := fakeOrdered()
 	pts := [][]float64{{0, 0}, {1, -1}, {-2, 2}}
 	for i := range r.Rows {
 		r.Rows[i].Samples = pts
@@ -471,13 +477,8 @@ func TestFigures(t *testing.T) {
 // both places, and a damaged file in the run folder is an error rather
 // than silently replaced by the recorded file.
 func TestLoad(t *testing.T) {
-	k6 := map[string]float64{"ddpm": 270, "sm": 240, "fm-diff": 180, "fm-ot": 140, "ot-cfm": 130, "2-rf": 120}
-	errs := map[string][]float64{}
-	for k := range k6 {
-		errs[k] = []float64{0.2, 0.05}
-	}
 	out, rec := t.TempDir(), t.TempDir()
-	r := fakeResults(k6, k6, k6, errs)
+	r := fakeOrdered()
 	r.Started = r.Started.Add(1) // tells the two files apart
 	if err := r.Write(ResultsPath(rec, "x")); err != nil {
 		t.Fatal(err)
@@ -511,12 +512,7 @@ func TestLoad(t *testing.T) {
 // samples (image scales to RecordImages, 2D none) and rounds them to
 // RecordDecimals, reads back with Read, and leaves the original untouched.
 func TestRecord(t *testing.T) {
-	k6 := map[string]float64{"ddpm": 270, "sm": 240, "fm-diff": 180, "fm-ot": 140, "ot-cfm": 130, "2-rf": 120}
-	errs := map[string][]float64{}
-	for k := range k6 {
-		errs[k] = []float64{0.2, 0.05}
-	}
-	r := fakeResults(k6, k6, k6, errs)
+	r := fakeOrdered()
 	for i := range r.Rows {
 		r.Rows[i].Samples = [][]float64{{0.12345, -1.98765}, {2.0004, 0.0005}, {-0.0004, 3}}
 	}

@@ -80,6 +80,22 @@ func weights(t *testing.T, store *model.Store) map[string][]float32 {
 	return out
 }
 
+// trainedRun trains a fresh small run in dir for steps steps, with a
+// checkpoint every `every` steps (0: a tenth of steps, the default).
+func trainedRun(t *testing.T, dir string, steps, every int64) *training.Run {
+	t.Helper()
+	run, tr, err := session(t, dir, small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := quiet()
+	opts.Steps, opts.Every = steps, every
+	if err := run.Train(context.Background(), training.Steps(tr.DataStepper(moons(t), small.Batch)), opts); err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
 func quiet() training.Options {
 	return training.Options{Batch: small.Batch, Seed: 3, Progress: progress.Discard, Interval: -1}
 }
@@ -156,17 +172,8 @@ func TestResumeIsTheSameRun(t *testing.T) {
 // for a damaged one advises) keeps the part of the session that made the
 // loaded steps, with its time prorated, instead of dropping the session.
 func TestResumeOlderCheckpointKeepsSessionPart(t *testing.T) {
-	pts := moons(t)
 	dir := t.TempDir()
-	run, tr, err := session(t, dir, small)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := quiet()
-	opts.Steps, opts.Every = 12, 5 // checkpoints at 5, 10 and 12; the newest two are kept
-	if err := run.Train(context.Background(), training.Steps(tr.DataStepper(pts, small.Batch)), opts); err != nil {
-		t.Fatal(err)
-	}
+	run := trainedRun(t, dir, 12, 5) // checkpoints at 5, 10 and 12; the newest two are kept
 	whole := run.History().Sessions
 	if len(whole) != 1 || whole[0].To != 12 {
 		t.Fatalf("sessions %+v, want one of 12 steps", whole)
@@ -329,18 +336,9 @@ func TestCorruptCheckpointIsAnErrorAndKept(t *testing.T) {
 }
 
 func TestSettingsMismatch(t *testing.T) {
-	pts := moons(t)
 	dir := t.TempDir()
-	run, tr, err := session(t, dir, small)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := quiet()
-	opts.Steps = 2
-	if err := run.Train(context.Background(), training.Steps(tr.DataStepper(pts, small.Batch)), opts); err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = session(t, dir, settings{Hidden: []int{32}, Batch: 32})
+	trainedRun(t, dir, 2, 0)
+	_, _, err := session(t, dir, settings{Hidden: []int{32}, Batch: 32})
 	if err == nil || !strings.Contains(err.Error(), "other settings (Hidden)") {
 		t.Errorf("err = %v, want a settings mismatch naming Hidden", err)
 	}
