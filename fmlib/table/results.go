@@ -67,11 +67,11 @@ type Code struct {
 
 // Env describes the machine and build of a run.
 type Env struct {
-	Backend      string `json:"backend"` // backend.Last() at the start of the run
-	Go           string `json:"go"`      // runtime.Version()
-	OS           string `json:"os"`      // GOOS/GOARCH
-	CPUs         int    `json:"cpus"`    // runtime.NumCPU()
-	GOEXPERIMENT string `json:"goexperiment,omitempty"`
+	Backend      string `json:"backend"`                // backend.Last() at the start of the run
+	Go           string `json:"go"`                     // runtime.Version()
+	OS           string `json:"os"`                     // GOOS/GOARCH
+	CPUs         int    `json:"cpus"`                   // runtime.NumCPU()
+	GOEXPERIMENT string `json:"goexperiment,omitempty"` // as built (in older files: the variable in the run's environment)
 	GODEBUG      string `json:"godebug,omitempty"`
 }
 

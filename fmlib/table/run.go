@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -480,7 +481,22 @@ func seNote(seeds int, e Eval) string {
 
 func environment() Env {
 	return Env{Backend: backend.Last().String(), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH,
-		CPUs: runtime.NumCPU(), GOEXPERIMENT: os.Getenv("GOEXPERIMENT"), GODEBUG: os.Getenv("GODEBUG")}
+		CPUs: runtime.NumCPU(), GOEXPERIMENT: goExperiment(), GODEBUG: os.Getenv("GODEBUG")}
+}
+
+// goExperiment is the GOEXPERIMENT this binary was built with, from its
+// build information: a built program's experiments are fixed at build time,
+// and the variable in the environment it runs in says nothing about them.
+// Without build information it falls back to the environment.
+func goExperiment() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "GOEXPERIMENT" {
+				return s.Value
+			}
+		}
+	}
+	return os.Getenv("GOEXPERIMENT")
 }
 
 // pairsMagic starts a pairs file: then n, d (uint32), the training steps

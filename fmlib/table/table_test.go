@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -580,5 +581,19 @@ func TestRecord(t *testing.T) {
 	bad.Rows = bad.Rows[1:]
 	if err := bad.Record(t.TempDir()); err == nil || !strings.Contains(err.Error(), "invalid") {
 		t.Errorf("recording an incomplete file: err = %v", err)
+	}
+}
+
+// TestEnvironmentExperiment: the recorded GOEXPERIMENT is the one the binary
+// was built with, even when the variable is absent at run time (a built
+// fmtable started from a plain shell). Meaningful only in a simd build,
+// which is how every target here builds; otherwise skipped.
+func TestEnvironmentExperiment(t *testing.T) {
+	if !strings.Contains(runtime.Version(), "X:simd") {
+		t.Skip("not a GOEXPERIMENT=simd build")
+	}
+	t.Setenv("GOEXPERIMENT", "")
+	if got := environment().GOEXPERIMENT; !strings.Contains(got, "simd") {
+		t.Errorf("GOEXPERIMENT recorded as %q in a simd build", got)
 	}
 }
