@@ -597,3 +597,38 @@ func TestEnvironmentExperiment(t *testing.T) {
 		t.Errorf("GOEXPERIMENT recorded as %q in a simd build", got)
 	}
 }
+
+// TestRecordedResults: the results committed in docs/results still read with
+// this code (format, fields, validation), and their stored verdicts are what
+// Claims computes from their numbers. A change to the results format or to
+// the claims logic fails here until the runs are recorded again
+// (cmd/fmtable -record) or the change is made compatible.
+func TestRecordedResults(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(RecordedDir(), "results-*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no recorded results in %s (notebook 10 shows them on a fresh checkout)", RecordedDir())
+	}
+	for _, f := range files {
+		r, err := Read(f)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if want := ResultsPath(RecordedDir(), r.Scale.Name); want != f {
+			t.Errorf("%s holds scale %s; Load looks for it at %s", f, r.Scale.Name, want)
+		}
+		got := Claims(r)
+		if len(got) != len(r.Claims) {
+			t.Errorf("%s: %d claims recomputed, %d stored", f, len(got), len(r.Claims))
+			continue
+		}
+		for i := range got {
+			if got[i] != r.Claims[i] {
+				t.Errorf("%s: claim %d recomputed as %s, stored %s", f, got[i].ID, got[i].Verdict, r.Claims[i].Verdict)
+			}
+		}
+	}
+}
