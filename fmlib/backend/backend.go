@@ -36,6 +36,13 @@ func init() {
 // 2-16 cores is small because the heavy operations parallelise inside.
 const GoConfig = "ops_sequential"
 
+// NewGo starts the pure-Go backend with GoConfig, whatever GOMLX_BACKEND
+// says and whether or not a GPU is present: for examples and programs whose
+// output must not depend on the machine. Prefer New elsewhere.
+func NewGo() (compute.Backend, error) {
+	return gobackend.New(GoConfig)
+}
+
 // Selection says which backend New chose and why.
 type Selection struct {
 	Name   string // "go" or "xla"
@@ -104,13 +111,13 @@ func choose(env string, lookup lookupFn) (compute.Backend, Selection, error) {
 		if err == nil {
 			return b, Selection{Name: "xla", Config: st.Config, Reason: "CUDA PJRT plugin found (" + EnvVar + " unset)"}, nil
 		}
-		b2, err2 := gobackend.New(GoConfig)
+		b2, err2 := NewGo()
 		if err2 != nil {
 			return nil, Selection{}, fmt.Errorf("backend: XLA CUDA failed (%v) and the pure-Go backend failed too: %w", err, err2)
 		}
 		return b2, Selection{Name: "go", Reason: fmt.Sprintf("CUDA PJRT plugin %s found but XLA failed to start: %v", plugin, oneLine(err))}, nil
 	}
-	b, err := gobackend.New(GoConfig)
+	b, err := NewGo()
 	if err != nil {
 		return nil, Selection{}, fmt.Errorf("backend: pure-Go backend failed to start: %w", err)
 	}

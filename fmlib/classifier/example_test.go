@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	fmbackend "github.com/gofm/gofm/fmlib/backend"
 	"github.com/gofm/gofm/fmlib/classifier"
-	"github.com/gomlx/compute/gobackend"
 )
 
 // tenBlobs draws n rows of width 64 in 10 classes: class k lights up pixels
@@ -29,7 +29,7 @@ func tenBlobs(rng *rand.Rand, n int) ([][]float64, []uint8) {
 }
 
 func ExampleTrain() {
-	backend, err := gobackend.New("")
+	backend, err := fmbackend.NewGo()
 	if err != nil {
 		panic(err)
 	}

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"math"
 
+	fmbackend "github.com/gofm/gofm/fmlib/backend"
 	"github.com/gofm/gofm/fmlib/data"
 	"github.com/gofm/gofm/fmlib/fmloss"
 	"github.com/gofm/gofm/fmlib/models"
 	"github.com/gofm/gofm/fmlib/probpath"
 	"github.com/gofm/gofm/fmlib/schedule"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -33,7 +33,7 @@ func Example() {
 		Data: probpath.Empirical{Path: path, Points: pts},
 		Net:  func(s *model.Scope, x, t *graph.Node) *graph.Node { return models.MLP(s.In("mlp"), x, t, cfg) },
 	}
-	backend, err := gobackend.New("")
+	backend, err := fmbackend.NewGo()
 	if err != nil {
 		panic(err)
 	}

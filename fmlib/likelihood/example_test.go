@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	fmbackend "github.com/gofm/gofm/fmlib/backend"
 	"github.com/gofm/gofm/fmlib/likelihood"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -13,7 +13,7 @@ import (
 // The field u(x) = x/2 spreads N(0, I) into N(0, e I) at t = 1 in 2D; its
 // divergence is 1, so log p_1(x) = log p_0(x_0) - 1 with x_0 = x e^{-1/2}.
 func Example() {
-	backend, err := gobackend.New("")
+	backend, err := fmbackend.NewGo()
 	if err != nil {
 		panic(err)
 	}

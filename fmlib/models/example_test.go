@@ -3,8 +3,8 @@ package models_test
 import (
 	"fmt"
 
+	fmbackend "github.com/gofm/gofm/fmlib/backend"
 	"github.com/gofm/gofm/fmlib/models"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -18,7 +18,7 @@ func ExampleMLP() {
 	n, _ := cfg.NumParams(2)
 	fmt.Println("parameters:", n)
 
-	backend, err := gobackend.New("")
+	backend, err := fmbackend.NewGo()
 	if err != nil {
 		panic(err)
 	}
@@ -47,7 +47,7 @@ func ExampleUNet() {
 	}
 	fmt.Println("parameters:", n)
 
-	backend, err := gobackend.New("")
+	backend, err := fmbackend.NewGo()
 	if err != nil {
 		panic(err)
 	}

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	fmbackend "github.com/gofm/gofm/fmlib/backend"
 	"github.com/gofm/gofm/fmlib/nflow"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -13,7 +13,7 @@ import (
 // sum of the log-scales, agrees with log|det J| of the full Jacobian computed
 // by automatic differentiation, and the inverse undoes the layer.
 func Example() {
-	backend, err := gobackend.New("")
+	backend, err := fmbackend.NewGo()
 	if err != nil {
 		panic(err)
 	}

@@ -3,10 +3,10 @@ package objective_test
 import (
 	"fmt"
 
+	fmbackend "github.com/gofm/gofm/fmlib/backend"
 	"github.com/gofm/gofm/fmlib/objective"
 	"github.com/gofm/gofm/fmlib/probpath"
 	"github.com/gofm/gofm/fmlib/schedule"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -23,7 +23,7 @@ func ExamplePredictionLoss() {
 	if err != nil {
 		panic(err)
 	}
-	backend, err := gobackend.New("")
+	backend, err := fmbackend.NewGo()
 	if err != nil {
 		panic(err)
 	}

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	fmbackend "github.com/gofm/gofm/fmlib/backend"
 	"github.com/gofm/gofm/fmlib/ode"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -13,7 +13,7 @@ import (
 
 // Exponential decay dx/dt = -x from x(0) = 1 with 10 RK4 steps.
 func Example() {
-	backend, err := gobackend.New("")
+	backend, err := fmbackend.NewGo()
 	if err != nil {
 		panic(err)
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/gofm/gofm/fmlib/ode"
 
+	fmbackend "github.com/gofm/gofm/fmlib/backend"
 	"github.com/gofm/gofm/fmlib/schedule"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -412,7 +412,7 @@ func BenchmarkEmpiricalVelocityGraph(b *testing.B) {
 	xs32, _ := f32(normals(92, 10000, 2))
 	p, _ := New(schedule.CondOT{SigmaMin: 0.01})
 	e := Empirical{Path: p, Points: nil}
-	bk, err := gobackend.New("")
+	bk, err := fmbackend.NewGo()
 	if err != nil {
 		b.Fatal(err)
 	}

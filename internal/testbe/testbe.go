@@ -8,7 +8,6 @@ import (
 
 	fmbackend "github.com/gofm/gofm/fmlib/backend"
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 )
 
 var (
@@ -20,7 +19,7 @@ var (
 // Go returns the shared pure-Go backend, failing the test if it cannot be created.
 func Go(t testing.TB) compute.Backend {
 	t.Helper()
-	once.Do(func() { backend, err = gobackend.New(fmbackend.GoConfig) })
+	once.Do(func() { backend, err = fmbackend.NewGo() })
 	if err != nil {
 		t.Fatalf("creating the pure-Go backend: %v", err)
 	}
