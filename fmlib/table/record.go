@@ -16,8 +16,9 @@ const RecordDecimals = 3
 // keep (0 keeps all) with every value rounded to RecordDecimals decimals.
 // The samples of a results file are for plots only (every metric was
 // computed from all samples at full precision before it was written), so
-// the copy shows the same figures at a fraction of the size: 64 kept MNIST
-// images per row take ~10 MB as Write formats them.
+// the copy shows the same figures at a fraction of the size: the mnist
+// scale's file is 4.8 MB as Write formats it (64 images per row), its
+// recorded copy 0.66 MB.
 func (r *Results) Recorded(keep int) *Results {
 	c := *r
 	c.Rows = make([]Row, len(r.Rows))
