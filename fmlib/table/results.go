@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gofm/gofm/fmlib/recipe"
+	"github.com/gofm/gofm/internal/atomicfile"
 )
 
 // Format tags a results file; Read rejects files of another format.
@@ -219,32 +220,10 @@ func (r *Results) Write(path string) error {
 	return writeAtomic(path, append(b, '\n'))
 }
 
+// writeAtomic is atomicfile.Write with this package's error prefix.
 func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("table: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("table: writing %s: %w", path, err)
-	}
-	// CreateTemp makes the file private (0600); results are for reading.
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("table: writing %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("table: writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("table: writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("table: writing %s: %w", path, err)
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gofm/gofm/fmlib/progress"
+	"github.com/gofm/gofm/internal/atomicfile"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
@@ -275,31 +276,10 @@ func (r *Run) readHistory() error {
 	return nil
 }
 
-// writeAtomic writes data to path through a temporary file and a rename, so
-// a crash leaves either the old or the new file, never half of one.
+// writeAtomic is atomicfile.Write with this package's error prefix.
 func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("training: writing %s: %w", path, err)
-	}
-	// CreateTemp makes the file private (0600); these are ordinary results.
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("training: writing %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("training: writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("training: writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("training: writing %s: %w", path, err)
+	if err := atomicfile.Write(path, data); err != nil {
+		return fmt.Errorf("training: %w", err)
 	}
 	return nil
 }
