@@ -33,9 +33,6 @@ import (
 	"github.com/gofm/gofm/fmlib/training"
 )
 
-// exitInterrupted is the shell's convention for a process stopped by SIGINT.
-const exitInterrupted = 130
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -116,7 +113,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "fmtable:", err)
 		if errors.Is(err, training.ErrInterrupted) {
-			return exitInterrupted
+			return training.ExitInterrupted
 		}
 		return 1
 	}

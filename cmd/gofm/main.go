@@ -21,9 +21,6 @@ import (
 	"github.com/gofm/gofm/fmlib/training"
 )
 
-// exitInterrupted is the shell's convention for a process stopped by SIGINT.
-const exitInterrupted = 130
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -70,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		case errors.Is(err, training.ErrInterrupted):
 			fmt.Fprintln(stderr, "gofm:", err)
-			return exitInterrupted
+			return training.ExitInterrupted
 		default:
 			fmt.Fprintln(stderr, "gofm:", err)
 			return 1

@@ -28,6 +28,11 @@ import (
 // cancelled (after it saved a checkpoint).
 var ErrInterrupted = errors.New("training interrupted")
 
+// ExitInterrupted is the exit status for a command stopped by
+// ErrInterrupted: 130, the shell's convention for a process stopped by
+// SIGINT.
+const ExitInterrupted = 130
+
 // DefaultKeep is how many checkpoints a directory keeps: two, so that a
 // process killed while writing the newest one still has an intact older one.
 const DefaultKeep = 2
