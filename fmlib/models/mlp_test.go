@@ -264,15 +264,21 @@ func TestMLPPanics(t *testing.T) {
 		{"t of wrong length", MLPConfig{}, [][]float32{{1, 2}, {3, 4}}, []float32{0.1, 0.2, 0.3}},
 	}
 	for _, c := range cases {
-		store := model.NewStore()
-		exec, err := model.NewExec(backendForTest(t), store, func(scope *model.Scope, xn, tn *graph.Node) *graph.Node {
-			return MLP(scope, xn, tn, c.cfg)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := exec.Call1(c.x, c.tt); err == nil {
+		if callNet(t, func(scope *model.Scope, xn, tn *graph.Node) *graph.Node { return MLP(scope, xn, tn, c.cfg) }, c.x, c.tt) == nil {
 			t.Errorf("%s: no error", c.name)
 		}
 	}
+}
+
+// callNet builds net on a fresh store and calls it once on (x, tt),
+// returning the call's error: a panic while building the graph comes back
+// as an error from the executor.
+func callNet(t *testing.T, net func(scope *model.Scope, x, tt *graph.Node) *graph.Node, x, tt any) error {
+	t.Helper()
+	exec, err := model.NewExec(backendForTest(t), model.NewStore(), net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = exec.Call1(x, tt)
+	return err
 }

@@ -507,14 +507,7 @@ func TestUNetPanics(t *testing.T) {
 		{"integer x", unetSmall28, [][]int32{make([]int32, 784)}, float32(0.5)},
 	}
 	for _, c := range cases {
-		store := model.NewStore()
-		exec, err := model.NewExec(backendForTest(t), store, func(scope *model.Scope, xn, tn *graph.Node) *graph.Node {
-			return UNet(scope, xn, tn, c.cfg)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := exec.Call1(c.x, c.tt); err == nil {
+		if callNet(t, func(scope *model.Scope, xn, tn *graph.Node) *graph.Node { return UNet(scope, xn, tn, c.cfg) }, c.x, c.tt) == nil {
 			t.Errorf("%s: no error", c.name)
 		}
 	}
