@@ -94,14 +94,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, c := range cases {
 		err := c.cfg.Validate()
-		switch {
-		case c.wantErr == "" && err != nil:
-			t.Errorf("%s: unexpected error %v", c.name, err)
-		case c.wantErr != "" && err == nil:
-			t.Errorf("%s: no error, want one containing %q", c.name, c.wantErr)
-		case c.wantErr != "" && !strings.Contains(err.Error(), c.wantErr):
-			t.Errorf("%s: error %q does not contain %q", c.name, err, c.wantErr)
-		}
+		checkErr(t, c.name, err, c.wantErr)
 	}
 }
 
@@ -281,4 +274,18 @@ func callNet(t *testing.T, net func(scope *model.Scope, x, tt *graph.Node) *grap
 	}
 	_, err = exec.Call1(x, tt)
 	return err
+}
+
+// checkErr reports err against want: no error when want is "", else an
+// error whose text contains want.
+func checkErr(t *testing.T, name string, err error, want string) {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Errorf("%s: unexpected error %v", name, err)
+	case want != "" && err == nil:
+		t.Errorf("%s: no error, want one containing %q", name, want)
+	case want != "" && !strings.Contains(err.Error(), want):
+		t.Errorf("%s: error %q does not contain %q", name, err, want)
+	}
 }

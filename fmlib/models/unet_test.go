@@ -3,7 +3,6 @@ package models
 import (
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
 	"github.com/gofm/gofm/fmlib/objective"
@@ -138,14 +137,7 @@ func TestUNetValidate(t *testing.T) {
 	}
 	for _, c := range cases {
 		err := c.cfg.Validate()
-		switch {
-		case c.wantErr == "" && err != nil:
-			t.Errorf("%s: unexpected error %v", c.name, err)
-		case c.wantErr != "" && err == nil:
-			t.Errorf("%s: no error, want one containing %q", c.name, c.wantErr)
-		case c.wantErr != "" && !strings.Contains(err.Error(), c.wantErr):
-			t.Errorf("%s: error %q does not contain %q", c.name, err, c.wantErr)
-		}
+		checkErr(t, c.name, err, c.wantErr)
 		if _, nerr := c.cfg.NumParams(); (nerr == nil) != (err == nil) {
 			t.Errorf("%s: NumParams error %v disagrees with Validate %v", c.name, nerr, err)
 		}
