@@ -384,19 +384,8 @@ func TestUNetDeterminism(t *testing.T) {
 func TestUNetTraining(t *testing.T) {
 	cfg := UNetConfig{Height: 8, Width: 8, Channels: 1, BaseChannels: 8, ChannelMult: []int{1, 2}, Groups: 4,
 		Attention: true, TimeEmbedDim: 8, TimeHidden: 16}
-	path, err := probpath.New(schedule.CondOT{SigmaMin: 0.01})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := model.NewStore()
-	if err := store.SetRNGStateFromSeed(5); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := objective.NewTrainer(backendForTest(t), store, objective.Config{Path: path, LearningRate: 3e-3,
-		Net: func(s *model.Scope, x, tt *graph.Node) *graph.Node { return UNet(s.In("unet"), x, tt, cfg) }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := unetTrainer(t, cfg, 5, 3e-3)
+	store := tr.Store()
 	const b, d = 16, 64
 	data := testImages(b, d)
 	x0 := randomTensor(11, 1.7, b, d) // uniform noise with unit variance (1.7 ~ sqrt(3))
@@ -452,25 +441,34 @@ func TestUNetTraining(t *testing.T) {
 	}
 }
 
+// unetTrainer is a CFM trainer (conditional OT path, sigma_min 0.01) of a
+// U-Net with cfg on a fresh store seeded with seed; lr 0 means the
+// objective's default learning rate.
+func unetTrainer(t *testing.T, cfg UNetConfig, seed int64, lr float64) *objective.Trainer {
+	t.Helper()
+	path, err := probpath.New(schedule.CondOT{SigmaMin: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(seed); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := objective.NewTrainer(backendForTest(t), store, objective.Config{Path: path, LearningRate: lr,
+		Net: func(s *model.Scope, x, tt *graph.Node) *graph.Node { return UNet(s.In("unet"), x, tt, cfg) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
 // TestUNetDefaultTrainStep runs one CFM training step of the default MNIST
 // network with a batch of 64. Besides being the configuration users train,
 // its backward pass has enough independent matrix products to hang the
 // pure-Go backend if they were not serialized (see serialize).
 func TestUNetDefaultTrainStep(t *testing.T) {
 	cfg := UNetConfig{Height: 28, Width: 28, Channels: 1}
-	path, err := probpath.New(schedule.CondOT{SigmaMin: 0.01})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := model.NewStore()
-	if err := store.SetRNGStateFromSeed(1); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := objective.NewTrainer(backendForTest(t), store, objective.Config{Path: path,
-		Net: func(s *model.Scope, x, tt *graph.Node) *graph.Node { return UNet(s.In("unet"), x, tt, cfg) }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := unetTrainer(t, cfg, 1, 0)
 	loss, err := tr.Step(randomTensor(1, 1, 64, 784))
 	if err != nil {
 		t.Fatal(err)
