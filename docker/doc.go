@@ -27,9 +27,10 @@
 //   - port 8888 is exposed, a HEALTHCHECK probes it, and the server command binds
 //     0.0.0.0:8888 so the published port reaches it;
 //   - the final USER is not root;
-//   - the Go version argument has go.mod's major.minor and a patch no older than
-//     go.mod's, each pinned checksum is 64 hex digits, and the download is checked
-//     with sha256sum;
+//   - the bootstrap Go (ARG GO_VERSION) is 1.21 or newer, each pinned checksum is
+//     64 hex digits, and its download is checked with sha256sum; the final stage's
+//     ENV GOTOOLCHAIN (ARGs resolved) equals go.mod's toolchain line, and a
+//     `go version` step fetches that Go as the notebook user before kernel/install.sh;
 //   - the gonb version is not written in the Dockerfile (it comes from go.mod
 //     through install.sh).
 //

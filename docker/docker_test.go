@@ -223,11 +223,104 @@ func parseFile(name, src string) (*dockerfile, error) {
 	return df, nil
 }
 
+var varRefRE = regexp.MustCompile(`\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))`)
+
+// expand replaces $NAME, ${NAME}, ${NAME:-word} and ${NAME:+word} in s as Docker
+// does; an unset NAME is empty.
+func expand(s string, vars map[string]string) string {
+	return varRefRE.ReplaceAllStringFunc(s, func(ref string) string {
+		m := varRefRE.FindStringSubmatch(ref)
+		if m[4] != "" {
+			return vars[m[4]]
+		}
+		v := vars[m[1]]
+		switch m[2] {
+		case "-":
+			if v == "" {
+				return m[3]
+			}
+		case "+":
+			if v != "" {
+				return m[3]
+			}
+			return ""
+		}
+		return v
+	})
+}
+
+// argRef returns NAME when s is exactly $NAME or ${NAME}, else "".
+func argRef(s string) string {
+	if m := varRefRE.FindStringSubmatch(s); m != nil && m[0] == s && m[2] == "" {
+		return m[1] + m[4]
+	}
+	return ""
+}
+
+// finalEnv returns the value that the final stage's ENV instructions give key: raw as
+// written, value with variables replaced as Docker does (by the stage's ARG defaults,
+// where a global ARG, declared before the first FROM, counts only if the stage
+// declares it again, and by earlier ENV values, which win over an ARG of the same
+// name), and at, the index in df.Final of the last ENV that sets key (-1: none).
+// Build arguments passed on the command line are not known here: the defaults are
+// what the checks hold to. A stage built FROM another stage of the file does not
+// inherit that stage's ENV here (the project's Dockerfiles have one stage).
+func finalEnv(df *dockerfile, key string) (raw, value string, at int) {
+	global := map[string]string{}
+	for _, in := range df.Insts {
+		if in.Cmd == "FROM" {
+			break
+		}
+		if in.Cmd == "ARG" {
+			kv, _ := keyValues("ARG", in.Args)
+			for _, p := range kv {
+				global[p[0]] = p[1]
+			}
+		}
+	}
+	vars := map[string]string{}
+	fromEnv := map[string]bool{}
+	at = -1
+	for i, in := range df.Final {
+		if in.Cmd != "ARG" && in.Cmd != "ENV" {
+			continue
+		}
+		kv, err := keyValues(in.Cmd, in.Args)
+		if err != nil {
+			continue // parseFile has reported it
+		}
+		// All pairs of one instruction see the values from before it.
+		vals := make([]string, len(kv))
+		for j, p := range kv {
+			vals[j] = expand(p[1], vars)
+		}
+		for j, p := range kv {
+			k, v := p[0], vals[j]
+			if in.Cmd == "ARG" {
+				if fromEnv[k] {
+					continue
+				}
+				if g, ok := global[k]; ok && v == "" {
+					v = g
+				}
+			} else {
+				fromEnv[k] = true
+				if k == key {
+					raw, value, at = p[1], v, i
+				}
+			}
+			vars[k] = v
+		}
+	}
+	return raw, value, at
+}
+
 // ---------------------------------------------------------------------------------
 // What the checks compare against: go.mod and .dockerignore.
 
 type modInfo struct {
-	GoVersion   string // the `go` line, e.g. "1.26.5"
+	GoVersion   string // the `go` line, e.g. "1.27"
+	Toolchain   string // the `toolchain` line, e.g. "go1.27.3": the Go the images run (GOTOOLCHAIN)
 	GonbVersion string // the required gonb version, e.g. "v0.11.3"
 }
 
@@ -242,14 +335,19 @@ func readModInfo(root string) (modInfo, error) {
 		switch {
 		case len(f) == 2 && f[0] == "go":
 			m.GoVersion = f[1]
+		case len(f) == 2 && f[0] == "toolchain":
+			m.Toolchain = f[1]
 		case len(f) >= 2 && f[0] == "github.com/janpfeifer/gonb":
 			m.GonbVersion = f[1]
 		case len(f) >= 3 && f[0] == "require" && f[1] == "github.com/janpfeifer/gonb":
 			m.GonbVersion = f[2]
 		}
 	}
-	if m.GoVersion == "" || m.GonbVersion == "" {
-		return m, fmt.Errorf("go.mod: no go line or no gonb requirement (got %+v)", m)
+	if m.GoVersion == "" || m.Toolchain == "" || m.GonbVersion == "" {
+		return m, fmt.Errorf("go.mod: no go line, no toolchain line or no gonb requirement (got %+v)", m)
+	}
+	if _, _, _, err := version(m.Toolchain); err != nil || !strings.HasPrefix(m.Toolchain, "go") {
+		return m, fmt.Errorf("go.mod: toolchain %q is not a Go release such as go1.27.3", m.Toolchain)
 	}
 	return m, nil
 }
@@ -489,42 +587,92 @@ func checkCmd(cmd []string) []string {
 	return probs
 }
 
-// checkGo: the pinned Go has go.mod's major.minor, a patch at least go.mod's (the
-// image sets GOTOOLCHAIN=local, so an older one cannot build the module), every
-// pinned checksum looks like a SHA-256, and the download is verified.
+// minSwitchingGo is the first Go minor (of Go 1) whose go command switches to the
+// toolchain that GOTOOLCHAIN names.
+const minSwitchingGo = 21
+
+// checkGo: the images run go.mod's toolchain. A bootstrap Go (ARG GO_VERSION) comes
+// from go.dev's tarball, each pinned checksum looks like a SHA-256 and the download is
+// verified with sha256sum -c; it must be Go 1.21 or newer, so that it can switch
+// toolchains. The final stage's ENV GOTOOLCHAIN (ARGs resolved) must equal go.mod's
+// `toolchain` line, so every go command runs that Go, fetched from the module proxy
+// and verified against the checksum database; GOTOOLCHAIN=local, none, or another
+// version fails with the value to set. A RUN of `go version` as the notebook user,
+// after that ENV and before the kernel install, fetches it into the notebook user's
+// module cache in a layer of its own.
 func checkGo(df *dockerfile, mod modInfo, verified bool) []string {
 	var probs []string
+	bad := func(format string, a ...any) { probs = append(probs, fmt.Sprintf(format, a...)) }
+
 	gv, ok := df.Args["GO_VERSION"]
 	if !ok {
-		return []string{"no ARG GO_VERSION pinning the Go version"}
-	}
-	ma, mi, pa, err := version(gv)
-	if err != nil {
-		return []string{"ARG GO_VERSION: " + err.Error()}
-	}
-	wa, wi, wp, err := version(mod.GoVersion)
-	if err != nil {
-		return []string{"go.mod: " + err.Error()}
-	}
-	if ma != wa || mi != wi {
-		probs = append(probs, fmt.Sprintf("ARG GO_VERSION=%s is not Go %d.%d of go.mod's `go %s` line", gv, wa, wi, mod.GoVersion))
-	} else if pa < wp {
-		probs = append(probs, fmt.Sprintf("ARG GO_VERSION=%s is older than go.mod's `go %s`", gv, mod.GoVersion))
+		bad("no ARG GO_VERSION pinning the bootstrap Go")
+	} else if ma, mi, _, err := version(gv); err != nil {
+		bad("ARG GO_VERSION: %v", err)
+	} else if ma < 1 || ma == 1 && mi < minSwitchingGo {
+		bad("ARG GO_VERSION=%s: the bootstrap Go must be 1.%d or newer, the first Go that can switch to GOTOOLCHAIN=%s", gv, minSwitchingGo, mod.Toolchain)
 	}
 	n := 0
 	for k, v := range df.Args {
 		if strings.HasPrefix(k, "GO_SHA256") {
 			n++
 			if !sha256RE.MatchString(v) {
-				probs = append(probs, fmt.Sprintf("ARG %s=%q is not a SHA-256 (64 hex digits)", k, v))
+				bad("ARG %s=%q is not a SHA-256 (64 hex digits)", k, v)
 			}
 		}
 	}
 	if n == 0 {
-		probs = append(probs, "no ARG GO_SHA256_* pinning the Go tarball's checksum")
+		bad("no ARG GO_SHA256_* pinning the bootstrap Go tarball's checksum")
 	}
 	if !verified {
-		probs = append(probs, "no RUN downloads go${GO_VERSION} and checks it with sha256sum -c")
+		bad("no RUN downloads go${GO_VERSION} and checks it with sha256sum -c")
+	}
+
+	raw, tc, at := finalEnv(df, "GOTOOLCHAIN")
+	fix := "set ENV GOTOOLCHAIN=" + mod.Toolchain
+	if name := argRef(raw); name != "" {
+		fix = fmt.Sprintf("set ARG %s=%s", name, mod.Toolchain)
+	}
+	fix += " (go.mod's toolchain line)"
+	switch {
+	case at < 0:
+		bad("no ENV GOTOOLCHAIN in the final stage: %s; without it the bootstrap Go %s decides which Go builds", fix, gv)
+		return probs
+	case tc == mod.Toolchain:
+	default:
+		what := "ENV GOTOOLCHAIN=" + raw
+		if raw != tc {
+			what += " is " + strconv.Quote(tc)
+		}
+		why := "every go command must run go.mod's Go"
+		if tc == "local" {
+			why = "local keeps the bootstrap Go " + gv + " for every go command"
+		}
+		bad("line %d: %s: %s; %s", df.Final[at].Line, what, fix, why)
+	}
+
+	// The toolchain download: `go version` as the notebook user, after the ENV.
+	user, fetched := "", false
+	for i, in := range df.Final {
+		if in.Cmd == "USER" {
+			user, _, _ = strings.Cut(strings.TrimSpace(in.Args), ":")
+		}
+		if in.Cmd != "RUN" {
+			continue
+		}
+		if strings.Contains(in.Args, "kernel/install.sh") {
+			break
+		}
+		if i > at && strings.Contains(in.Args, "go version") {
+			if user == "" || user == "root" || user == "0" {
+				bad("line %d: the RUN with `go version` runs as root, so GOTOOLCHAIN's Go lands in root's module cache, not the notebook user's; run it after USER gofm", in.Line)
+			}
+			fetched = true
+			break
+		}
+	}
+	if !fetched {
+		bad("no RUN `go version` between ENV GOTOOLCHAIN and the first kernel/install.sh: it fetches %s from the module proxy in a layer of its own and fails the build early if it cannot", mod.Toolchain)
 	}
 	return probs
 }
@@ -788,11 +936,20 @@ func TestChecksFailOnBrokenDockerfiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, src := load(t, "Dockerfile")
-	ma, mi, pa, _ := version(mod.GoVersion)
+	// A toolchain next to go.mod's (go1.27.2 for go1.27.3).
+	ta, ti, tp, _ := version(mod.Toolchain)
+	if tp > 0 {
+		tp--
+	} else {
+		tp++
+	}
+	other := fmt.Sprintf("go%d.%d.%d", ta, ti, tp)
+	fix := "set ENV GOTOOLCHAIN=" + mod.Toolchain
 	sub := func(old, new string) func(string) string {
 		return func(s string) string { return strings.ReplaceAll(s, old, new) }
 	}
 	appendLine := func(l string) func(string) string { return func(s string) string { return s + l + "\n" } }
+	both := func(f, g func(string) string) func(string) string { return func(s string) string { return g(f(s)) } }
 	cases := []struct {
 		name   string
 		mutate func(string) string
@@ -819,8 +976,16 @@ func TestChecksFailOnBrokenDockerfiles(t *testing.T) {
 		{"localhost only", sub(`"--ip=0.0.0.0", `, ""), "0.0.0.0"},
 		{"other port", sub(`"--port=8888"`, `"--port=9000"`), "port 8888"},
 		{"no CMD", sub(`CMD ["jupyter"`, `LABEL x=["jupyter"`), "no CMD"},
-		{"Go minor differs", sub("ARG GO_VERSION=", fmt.Sprintf("ARG GO_VERSION=%d.%d.99\nARG UNUSED=", ma, mi-1)), "is not Go"},
-		{"Go older than go.mod", sub("ARG GO_VERSION=", fmt.Sprintf("ARG GO_VERSION=%d.%d.%d\nARG UNUSED=", ma, mi, pa-1)), "older than go.mod"},
+		{"bootstrap Go cannot switch toolchains", sub("ARG GO_VERSION=", "ARG GO_VERSION=1.20.14\nARG UNUSED="), "must be 1.21 or newer"},
+		{"bootstrap Go not a version", sub("ARG GO_VERSION=", "ARG GO_VERSION=latest\nARG UNUSED="), "not MAJOR.MINOR"},
+		{"no bootstrap Go", sub("ARG GO_VERSION=", "ARG UNUSED="), "no ARG GO_VERSION"},
+		{"GOTOOLCHAIN=local", sub("GOTOOLCHAIN=${GO_TOOLCHAIN}", "GOTOOLCHAIN=local"), "ENV GOTOOLCHAIN=local: " + fix},
+		{"GOTOOLCHAIN differs from go.mod", sub("GOTOOLCHAIN=${GO_TOOLCHAIN}", "GOTOOLCHAIN="+other), "ENV GOTOOLCHAIN=" + other + ": " + fix},
+		{"GO_TOOLCHAIN differs from go.mod", sub("ARG GO_TOOLCHAIN="+mod.Toolchain, "ARG GO_TOOLCHAIN="+other), "ENV GOTOOLCHAIN=${GO_TOOLCHAIN} is \"" + other + "\": set ARG GO_TOOLCHAIN=" + mod.Toolchain},
+		{"no GOTOOLCHAIN", sub("GOTOOLCHAIN=${GO_TOOLCHAIN} \\\n", ""), "no ENV GOTOOLCHAIN in the final stage: " + fix},
+		{"GOTOOLCHAIN only in another stage", sub("\nUSER gofm\n", "\nFROM scratch\nUSER gofm\n"), "no ENV GOTOOLCHAIN in the final stage"},
+		{"toolchain not fetched", sub("    go version; \\\n", ""), "no RUN `go version`"},
+		{"toolchain fetched as root", both(sub("\nUSER gofm\n", "\nUSER root\n"), appendLine("USER gofm")), "runs as root"},
 		{"bad checksum", sub("ARG GO_SHA256_AMD64=", "ARG GO_SHA256_AMD64=abc\nARG UNUSED="), "not a SHA-256"},
 		{"checksum not verified", sub("sha256sum -c", "sha256sum"), "sha256sum -c"},
 		{"gonb pinned", appendLine("RUN go install github.com/janpfeifer/gonb@" + mod.GonbVersion), "gonb version"},
@@ -828,9 +993,6 @@ func TestChecksFailOnBrokenDockerfiles(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if c.name == "Go older than go.mod" && pa == 0 {
-				t.Skip("go.mod's go line has patch 0: no older patch exists")
-			}
 			broken := c.mutate(src)
 			if broken == src {
 				t.Fatal("the mutation changed nothing: the Dockerfile no longer has the text this case edits")
@@ -851,6 +1013,67 @@ func TestChecksFailOnBrokenDockerfiles(t *testing.T) {
 			}
 			t.Errorf("no problem containing %q; got %q", c.want, probs)
 		})
+	}
+}
+
+// TestFinalEnv: ENV values are resolved through the final stage's ARGs and earlier
+// ENVs as Docker does.
+func TestFinalEnv(t *testing.T) {
+	cases := []struct {
+		name, src, want string
+		set             bool
+	}{
+		{"literal", "FROM d\nENV G=go1.2.3\n", "go1.2.3", true},
+		{"through an ARG", "FROM d\nARG T=go1.2.3\nENV G=${T}\n", "go1.2.3", true},
+		{"bare $NAME", "FROM d\nARG T=go1.2.3\nENV A=1 G=$T\n", "go1.2.3", true},
+		{"global ARG not redeclared", "ARG T=x\nFROM d\nENV G=${T}\n", "", true},
+		{"global ARG redeclared", "ARG T=x\nFROM d\nARG T\nENV G=$T\n", "x", true},
+		{"ENV wins over ARG", "FROM d\nARG T=a\nENV T=b\nARG T=c\nENV G=$T\n", "b", true},
+		{"same instruction sees the old value", "FROM d\nENV T=a\nENV T=b G=$T\n", "a", true},
+		{"default word", "FROM d\nENV G=${T:-z}\n", "z", true},
+		{"last ENV wins", "FROM d\nENV G=a\nENV G=b\n", "b", true},
+		{"earlier stage only", "FROM a\nENV G=1\nFROM b\nRUN true\n", "", false},
+	}
+	for _, c := range cases {
+		df, err := parseFile(c.name, c.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, got, at := finalEnv(df, "G")
+		if got != c.want || (at >= 0) != c.set {
+			t.Errorf("%s: G = %q (set: %v), want %q (set: %v)", c.name, got, at >= 0, c.want, c.set)
+		}
+	}
+}
+
+// TestGoRulesAccept: the Go rules accept what they should: the oldest bootstrap Go
+// that can switch toolchains, and GOTOOLCHAIN written directly or through an ARG.
+func TestGoRulesAccept(t *testing.T) {
+	mod, err := readModInfo(repoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, src := load(t, "Dockerfile")
+	if v := real.Args["GO_TOOLCHAIN"]; v != mod.Toolchain {
+		t.Errorf("ARG GO_TOOLCHAIN=%s, want go.mod's toolchain %s", v, mod.Toolchain)
+	}
+	for _, change := range [][2]string{
+		{"ARG GO_VERSION=", "ARG GO_VERSION=1.21.0\nARG UNUSED="},
+		{"ARG GO_VERSION=", "ARG GO_VERSION=1.21\nARG UNUSED="},
+		{"GOTOOLCHAIN=${GO_TOOLCHAIN}", "GOTOOLCHAIN=" + mod.Toolchain},
+		{"GOTOOLCHAIN=${GO_TOOLCHAIN}", "GOTOOLCHAIN=$GO_TOOLCHAIN"},
+	} {
+		edited := strings.Replace(src, change[0], change[1], 1)
+		if edited == src {
+			t.Fatalf("Dockerfile no longer contains %q", change[0])
+		}
+		df, err := parseFile("edited Dockerfile", edited)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if probs := checkGo(df, mod, true); len(probs) > 0 {
+			t.Errorf("%q -> %q: %q", change[0], change[1], probs)
+		}
 	}
 }
 

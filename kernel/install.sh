@@ -11,9 +11,10 @@
 #      reach an index (set GOFM_JUPYTERLAB=1); Debian has no JupyterLab package.
 #   2. GoNB at the version pinned in go.mod (built inside this module, since
 #      `go install pkg@version` is refused by some module proxies), goimports and
-#      gopls (versions pinned in kernel/tools/go.mod; gopls v0.23 builds with Go 1.26).
-#   3. The kernelspec "gofm" with GOEXPERIMENT=simd, GODEBUG=cpu.fma=off (see
-#      fmlib/backend.MathSetting) and a PATH holding go, goimports and gopls.
+#      gopls (versions pinned in kernel/tools/go.mod; gopls v0.24 needs Go 1.27).
+#   3. The kernelspec "gofm" with GOTOOLCHAIN (the Go go.mod names), GOEXPERIMENT=simd,
+#      GODEBUG=cpu.fma=off (see fmlib/backend.MathSetting) and a PATH holding go,
+#      goimports and gopls.
 #   4. A warm build cache (go build ./... with the kernel's settings), so the first
 #      notebook cell does not wait for GoMLX to compile.
 #
@@ -25,16 +26,19 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export GOEXPERIMENT=simd
 export PATH="$PATH:/usr/local/go/bin"
+# The Go toolchain go.mod names (e.g. go1.27.3). A machine's own Go (1.26 on a fresh
+# Debian box, with GOTOOLCHAIN=local in its go.env) fetches it once from the module
+# proxy and runs it for every go command below; the kernelspec passes it on to GoNB.
+TOOLCHAIN="$(sed -n 's/^toolchain //p' "$ROOT/go.mod")"
+[ -n "$TOOLCHAIN" ] || { printf 'kernel/install: error: no toolchain line in %s/go.mod\n' "$ROOT" >&2; exit 1; }
+export GOTOOLCHAIN="$TOOLCHAIN"
 
 say() { printf 'kernel/install: %s\n' "$*"; }
 die() { printf 'kernel/install: error: %s\n' "$*" >&2; exit 1; }
 
-command -v go >/dev/null || die "go not found: install Go 1.26 (https://go.dev/doc/install) into /usr/local/go or put it on PATH"
-GOVERSION="$(go env GOVERSION)"
-case "$GOVERSION" in
-  go1.2[6-9]*|go1.[3-9]*) ;;
-  *) die "found $GOVERSION, need Go 1.26 or newer" ;;
-esac
+command -v go >/dev/null || die "go not found: install Go (1.21 or newer; https://go.dev/doc/install) into /usr/local/go or put it on PATH"
+GOVERSION="$(go env GOVERSION)" || die "the go command could not start $TOOLCHAIN (it is fetched from the module proxy, GOPROXY=$(GOTOOLCHAIN=local go env GOPROXY)); check that the proxy is reachable"
+[ "$GOVERSION" = "$TOOLCHAIN" ] || die "go env GOVERSION says $GOVERSION with GOTOOLCHAIN=$TOOLCHAIN; the go on PATH ($(command -v go)) is too old to switch toolchains: install Go 1.21 or newer"
 
 BIN="${GOFM_BIN:-$(go env GOPATH)/bin}"
 
@@ -105,6 +109,7 @@ cat > "$spec/kernel.json" <<JSON
   "language": "go",
   "interrupt_mode": "message",
   "env": {
+    "GOTOOLCHAIN": "$TOOLCHAIN",
     "GOEXPERIMENT": "simd",
     "GODEBUG": "cpu.fma=off",
     "PATH": "$KPATH",

@@ -21,6 +21,9 @@ from jupyter_client.utils import run_sync
 # much longer on a cold one. 120 s bounds the worst case of a cold cache.
 EXEC_TIMEOUT = 120
 
+# The repository root (this file is kernel/kernel_check.py).
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 
 class GofmKernelTests(jupyter_kernel_test.KernelTests):
     kernel_name = "gofm"
@@ -75,15 +78,21 @@ class GofmKernelTests(jupyter_kernel_test.KernelTests):
         self.assertIn("error", types, "no error message published: %s" % types)
 
     def test_cell_environment(self):
-        """A cell's program runs with the settings every gofm build needs: GOEXPERIMENT=simd
-        (the Go backend's fast matmul) and GODEBUG=cpu.fma=off (see fmlib/backend.MathSetting),
-        both from the kernelspec, and no speed warning from fmlib/backend."""
+        """A cell's program runs with the settings every gofm build needs: the Go toolchain
+        go.mod names (GOTOOLCHAIN, so GoNB compiles cells with it), GOEXPERIMENT=simd (the Go
+        backend's fast matmul) and GODEBUG=cpu.fma=off (see fmlib/backend.MathSetting), all
+        from the kernelspec, and no speed warning from fmlib/backend."""
         self.flush_channels()
         code = ('import "github.com/gofm/gofm/fmlib/backend"\n%%\n'
-                'fmt.Printf("env GOEXPERIMENT=%s GODEBUG=%s warning=%q\\n", os.Getenv("GOEXPERIMENT"), os.Getenv("GODEBUG"), backend.SpeedWarning())')
+                'fmt.Printf("env go=%s GOEXPERIMENT=%s GODEBUG=%s warning=%q\\n", runtime.Version(), os.Getenv("GOEXPERIMENT"), os.Getenv("GODEBUG"), backend.SpeedWarning())')
         reply, output_msgs = self.execute_helper(code)
         self.assertEqual(reply["content"]["status"], "ok", output_msgs)
         out = "".join(m["content"].get("text", "") for m in output_msgs if m["msg_type"] == "stream")
+        with open(os.path.join(ROOT, "go.mod")) as f:
+            toolchain = [l.split()[1] for l in f if l.startswith("toolchain ")]
+        self.assertEqual(len(toolchain), 1, "go.mod has no toolchain line")
+        # runtime.Version() of a GOEXPERIMENT build reads e.g. go1.27.3 X:simd.
+        self.assertIn("go=%s" % toolchain[0], out)
         self.assertIn("GOEXPERIMENT=simd", out)
         self.assertIn("cpu.fma=off", out)
         self.assertIn('warning=""', out)

@@ -21,13 +21,13 @@ func bestTwo(row, v []float64) (j1 int, w1, w2 float64) {
 	m1, m2 := inf, inf
 	j := 0
 	for ; j+4 <= len(row); j += 4 {
-		h := archsimd.LoadFloat64x4Slice(row[j:]).Sub(archsimd.LoadFloat64x4Slice(v[j:]))
+		h := archsimd.LoadFloat64x4(row[j:]).Sub(archsimd.LoadFloat64x4(v[j:]))
 		m2 = m2.Min(m1.Max(h))
 		m1 = m1.Min(h)
 	}
 	var a1, a2 [4]float64
-	m1.Store(&a1)
-	m2.Store(&a2)
+	m1.StoreArray(&a1)
+	m2.StoreArray(&a2)
 	w1, w2 = a1[0], a2[0]
 	for k := 1; k < 4; k++ {
 		w2 = min2(min2(w2, a2[k]), max2(w1, a1[k]))
@@ -40,7 +40,7 @@ func bestTwo(row, v []float64) (j1 int, w1, w2 float64) {
 	}
 	target := archsimd.BroadcastFloat64x4(w1)
 	for j = 0; j+4 <= len(row); j += 4 {
-		h := archsimd.LoadFloat64x4Slice(row[j:]).Sub(archsimd.LoadFloat64x4Slice(v[j:]))
+		h := archsimd.LoadFloat64x4(row[j:]).Sub(archsimd.LoadFloat64x4(v[j:]))
 		if m := h.Equal(target).ToBits(); m != 0 {
 			return j + bits.TrailingZeros8(m), w1, w2
 		}
@@ -63,13 +63,13 @@ func dot32(k []float32, v []float64) float64 {
 	s1 := s0
 	j := 0
 	for ; j+8 <= len(k); j += 8 {
-		k0 := archsimd.LoadFloat32x4Slice(k[j:]).ConvertToFloat64()
-		k1 := archsimd.LoadFloat32x4Slice(k[j+4:]).ConvertToFloat64()
-		s0 = s0.Add(k0.Mul(archsimd.LoadFloat64x4Slice(v[j:])))
-		s1 = s1.Add(k1.Mul(archsimd.LoadFloat64x4Slice(v[j+4:])))
+		k0 := archsimd.LoadFloat32x4(k[j:]).ConvertToFloat64()
+		k1 := archsimd.LoadFloat32x4(k[j+4:]).ConvertToFloat64()
+		s0 = s0.Add(k0.Mul(archsimd.LoadFloat64x4(v[j:])))
+		s1 = s1.Add(k1.Mul(archsimd.LoadFloat64x4(v[j+4:])))
 	}
 	var a [4]float64
-	s0.Add(s1).Store(&a)
+	s0.Add(s1).StoreArray(&a)
 	s := (a[0] + a[1]) + (a[2] + a[3])
 	for ; j < len(k); j++ {
 		s += float64(k[j]) * v[j]
@@ -87,8 +87,8 @@ func axpy32(dst []float64, a float64, k []float32) {
 	av := archsimd.BroadcastFloat64x4(a)
 	j := 0
 	for ; j+4 <= len(k); j += 4 {
-		kv := archsimd.LoadFloat32x4Slice(k[j:]).ConvertToFloat64()
-		archsimd.LoadFloat64x4Slice(dst[j:]).Add(kv.Mul(av)).StoreSlice(dst[j:])
+		kv := archsimd.LoadFloat32x4(k[j:]).ConvertToFloat64()
+		archsimd.LoadFloat64x4(dst[j:]).Add(kv.Mul(av)).Store(dst[j:])
 	}
 	for ; j < len(k); j++ {
 		dst[j] += a * float64(k[j])

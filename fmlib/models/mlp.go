@@ -244,7 +244,7 @@ func MLP(scope *model.Scope, x, t *graph.Node, cfg MLPConfig) *graph.Node {
 	}
 	h := graph.Concatenate([]*graph.Node{x, TimeEmbedding(t, r.Frequencies())}, 1)
 	act := activations[strings.ToLower(r.Activation)]
-	fuse := r.FusedActivation && act.ToBackend() != compute.ActivationNone
+	fuse := r.FusedActivation && act.ToBackend().Type != compute.ActivationNone
 	for i, w := range r.Hidden {
 		if fuse {
 			h = denseLayer(scope.At("layer_%d", i), h, w, act)
