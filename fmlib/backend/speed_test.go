@@ -1,9 +1,13 @@
 package backend
 
 import (
+	"math"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 func TestSpeedWarning(t *testing.T) {
@@ -41,4 +45,50 @@ func TestMakeExportsMathSetting(t *testing.T) {
 	if w := SpeedWarning(); w != "" {
 		t.Errorf("make test ran without the setting: %s", w)
 	}
+}
+
+// BenchmarkExpAfterMatmul measures what MathSetting is about: each
+// iteration runs a 512x512 matrix product on the pure-Go backend, then an
+// Exp of 2.56M values, either as a backend op ("graph") or with Go's
+// math.Exp in a loop ("host"). Compare runs with and without the setting:
+//
+//	GODEBUG=cpu.fma=off go test -run XXX -bench ExpAfterMatmul ./fmlib/backend
+//	GODEBUG= go test -run XXX -bench ExpAfterMatmul ./fmlib/backend
+//
+// (on amd64 with GOEXPERIMENT=simd). The slow path strikes at random, so
+// use -count 5 or more and look at the spread.
+func BenchmarkExpAfterMatmul(b *testing.B) {
+	be, err := NewGo()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer be.Finalize()
+	const n = 2_560_000 // as in MathSetting's measurement
+	mm := graph.MustNewExec(be, func(a *graph.Node) *graph.Node { return graph.MatMul(a, a) })
+	ex := graph.MustNewExec(be, graph.Exp)
+	a := make([]float32, 512*512)
+	for i := range a {
+		a[i] = float32(i%7) * 0.01
+	}
+	at := tensors.FromFlatDataAndDimensions(a, 512, 512)
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(i%1000)*0.002 - 1 // in [-1, 1): no overflow, no denormals
+	}
+	xt := tensors.FromFlatDataAndDimensions(x, n)
+	out := make([]float64, n)
+	b.Run("graph", func(b *testing.B) {
+		for b.Loop() {
+			mm.MustExec1(at).FinalizeAll()
+			ex.MustExec1(xt).FinalizeAll()
+		}
+	})
+	b.Run("host", func(b *testing.B) {
+		for b.Loop() {
+			mm.MustExec1(at).FinalizeAll()
+			for i, v := range x {
+				out[i] = math.Exp(float64(v))
+			}
+		}
+	})
 }
