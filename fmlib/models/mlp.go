@@ -79,10 +79,12 @@ type MLPConfig struct {
 	// the time embedding (0 means the defaults; need 0 < MinFreq <= MaxFreq).
 	MinFreq, MaxFreq float64
 
-	// FusedActivation computes the hidden-layer activation inside the fused
-	// dense op of backends that have one (the pure-Go backend does). The
-	// result is the same function; it is a speed option for the forward pass.
-	// Ignored for "selu", which no backend fuses.
+	// FusedActivation asks nn.Dense to apply the hidden-layer activation
+	// (one op) instead of applying it after the layer. The result is the same
+	// function. Since GoMLX v0.28.16 it makes no difference on the pure-Go
+	// backend: nn.Dense and activation.Apply both use its fused dense and
+	// fused activation ops, each with its own gradient. It may still matter
+	// on other backends. Ignored for "selu", which no backend fuses.
 	FusedActivation bool
 }
 
@@ -235,24 +237,62 @@ func MLP(scope *model.Scope, x, t *graph.Node, cfg MLPConfig) *graph.Node {
 	t = graph.ConvertDType(t, dtype)
 	switch {
 	case t.Rank() == 0:
-		t = graph.BroadcastToDims(t, b)
 	case t.Rank() == 1 && t.Shape().Dimensions[0] == b:
 	case t.Rank() == 2 && t.Shape().Dimensions[0] == b && t.Shape().Dimensions[1] == 1:
 		t = graph.Reshape(t, b)
 	default:
 		exceptions.Panicf("models.MLP: t must be a scalar or have shape [%d] or [%d, 1] (x is %s), got %s", b, b, x.Shape(), t.Shape())
 	}
-	h := graph.Concatenate([]*graph.Node{x, TimeEmbedding(t, r.Frequencies())}, 1)
 	act := activations[strings.ToLower(r.Activation)]
 	fuse := r.FusedActivation && act.ToBackend().Type != compute.ActivationNone
-	for i, w := range r.Hidden {
-		if fuse {
-			h = denseLayer(scope.At("layer_%d", i), h, w, act)
-		} else {
-			h = activation.Apply(act, denseLayer(scope.At("layer_%d", i), h, w, activation.TypeNone))
+	layer := func(i int, h *graph.Node, emb *graph.Node) *graph.Node {
+		if i == len(r.Hidden) {
+			return firstOrDense(scope.At("output"), h, emb, d, activation.TypeNone)
 		}
+		if fuse {
+			return firstOrDense(scope.At("layer_%d", i), h, emb, r.Hidden[i], act)
+		}
+		return activation.Apply(act, firstOrDense(scope.At("layer_%d", i), h, emb, r.Hidden[i], activation.TypeNone))
 	}
-	return denseLayer(scope.At("output"), h, d, activation.TypeNone)
+	var h, emb *graph.Node
+	if t.Rank() == 0 {
+		// One time for the whole batch (what ODE solvers pass): embed it
+		// once and fold it into the first layer's bias (see firstOrDense).
+		h, emb = x, TimeEmbedding(t, r.Frequencies())
+	} else {
+		h = graph.Concatenate([]*graph.Node{x, TimeEmbedding(t, r.Frequencies())}, 1)
+	}
+	for i := range len(r.Hidden) + 1 {
+		h = layer(i, h, emb)
+		emb = nil
+	}
+	return h
+}
+
+// firstOrDense is denseLayer, except when emb (the time embedding [E] of
+// a time shared by the batch) is given: then h holds the points alone and
+// the layer is the first one, whose input is [h, emb]. With the weights
+// W = [W_x; W_e] split by rows,
+//
+//	[h, emb] W + b = h W_x + (emb W_e + b),
+//
+// so the embedding enters as part of the bias, computed once per call
+// instead of once per row (and the concatenation disappears). The
+// variables are the same as denseLayer's on [h, emb].
+func firstOrDense(scope *model.Scope, h, emb *graph.Node, out int, act activation.Type) *graph.Node {
+	if emb == nil {
+		return denseLayer(scope, h, out, act)
+	}
+	g := h.Graph()
+	d, e := h.Shape().Dimensions[1], emb.Shape().Dimensions[0]
+	w := scope.VariableWithShape("weights", shapes.Make(h.DType(), d+e, out)).NodeValue(g)
+	bias := scope.VariableWithShape("biases", shapes.Make(h.DType(), out)).NodeValue(g)
+	wx, we := cut(w, 0, 0, d), cut(w, 0, d, d+e)
+	bias = graph.Add(bias, graph.Reshape(graph.MatMul(graph.Reshape(emb, 1, e), we), out))
+	if act == activation.TypeNone {
+		return nn.Dense(h, wx, bias, compute.DenseLayoutInputOutputs)
+	}
+	return nn.Dense(h, wx, bias, compute.DenseLayoutInputOutputs, act)
 }
 
 // denseLayer is act(h W + b) with W [in, out] and b [out] variables in scope.

@@ -148,31 +148,39 @@ func TestShapesAndParams(t *testing.T) {
 }
 
 // TestTimeDependence: the same x at different t must give different outputs
-// (the embedding reaches the output), and a scalar t must equal the same t
-// repeated per row.
+// (the embedding reaches the output), and a scalar t (embedded once and
+// folded into the first layer's bias) must equal the same t repeated per
+// row (embedded per row and concatenated), for networks whose first layer
+// is hidden, fused, or the output layer itself.
 func TestTimeDependence(t *testing.T) {
 	x := testPoints(6, 2)
-	cfg := MLPConfig{Hidden: []int{32, 32}}
-	at := func(v float32) [][]float32 {
-		ts := make([]float32, len(x))
-		for i := range ts {
-			ts[i] = v
+	for _, cfg := range []MLPConfig{
+		{Hidden: []int{32, 32}},
+		{Hidden: []int{32, 32}, FusedActivation: true},
+		{Hidden: []int{}},
+	} {
+		at := func(v float32) [][]float32 {
+			ts := make([]float32, len(x))
+			for i := range ts {
+				ts[i] = v
+			}
+			out, _ := runMLP(t, cfg, 7, x, ts)
+			return out
 		}
-		out, _ := runMLP(t, cfg, 7, x, ts)
-		return out
-	}
-	a, b := at(0.2), at(0.8)
-	// He-initialised weights give outputs of order 1; a change of t by 0.6
-	// moves every embedding coordinate with frequency >= 1 by O(0.1-1), so a
-	// difference below 1e-3 would mean t is (nearly) ignored.
-	if d := maxAbsDiff(a, b); d < 1e-3 {
-		t.Errorf("outputs at t=0.2 and t=0.8 differ by only %g", d)
-	}
-	scalar, _ := runMLP(t, cfg, 7, x, []float32{0.2})
-	// Same graph arithmetic on the same values: equal up to float32 rounding
-	// of differently fused broadcasts (1e-6 absolute on O(1) outputs).
-	if d := maxAbsDiff(a, scalar); d > 1e-6 {
-		t.Errorf("scalar t and per-row t differ by %g", d)
+		a, b := at(0.2), at(0.8)
+		// He-initialised weights give outputs of order 1; a change of t by 0.6
+		// moves every embedding coordinate with frequency >= 1 by O(0.1-1), so a
+		// difference below 1e-3 would mean t is (nearly) ignored.
+		if d := maxAbsDiff(a, b); d < 1e-3 {
+			t.Errorf("%+v: outputs at t=0.2 and t=0.8 differ by only %g", cfg, d)
+		}
+		scalar, _ := runMLP(t, cfg, 7, x, []float32{0.2})
+		// The same sums in another order (the embedding's products summed
+		// into the bias first): float32 rounding of sums of ~66 O(1) terms,
+		// 1e-6 absolute on O(1) outputs with room to spare.
+		if d := maxAbsDiff(a, scalar); d > 1e-6 {
+			t.Errorf("%+v: scalar t and per-row t differ by %g", cfg, d)
+		}
 	}
 }
 

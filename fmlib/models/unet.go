@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers/activation"
@@ -352,7 +353,7 @@ func UNet(scope *model.Scope, x, t *graph.Node, cfg UNetConfig) *graph.Node {
 	proj := denseCN(scope.At("time_proj"), emb, sumInts(projWidths)) // [sum out, B]
 	projOffset := 0
 	nextProj := func(out int) *graph.Node {
-		pr := graph.Slice(proj, graph.AxisRange(projOffset, projOffset+out))
+		pr := cut(proj, 0, projOffset, projOffset+out)
 		projOffset += out
 		return pr // [out, B]
 	}
@@ -374,7 +375,7 @@ func UNet(scope *model.Scope, x, t *graph.Node, cfg UNetConfig) *graph.Node {
 		popSkip: func() {
 			s := skips[len(skips)-1]
 			skips = skips[:len(skips)-1]
-			h = graph.Concatenate([]*graph.Node{h, s}, 0)
+			h = concatCut([]*graph.Node{h, s}, 0)
 		},
 	})
 	return unpatchify(h, r.Height, r.Width, r.Channels, r.Patch)
@@ -432,58 +433,17 @@ func unpatchify(y *graph.Node, height, width, channels, p int) *graph.Node {
 
 // Matrix products and the pure-Go backend.
 //
-// The backend runs the ops of a graph concurrently, and each matrix product
-// splits its work over the worker pool; when as many products as the pool
-// has slots (2x GOMAXPROCS) start at the same time, each waits for a free
-// worker that none will release, and the execution hangs. A U-Net's
-// backward pass has many independent products (the gradients for weights
-// and inputs of every layer, skip branches), so every product the UNet
-// builds, forward and backward, goes through serialize: it is made to wait
-// (graph.SchedulingBarrier) for all products built before it in the same
-// graph function, so they run one at a time, in build order. Each product
-// already spreads over every core, so little is lost; element-wise ops
-// still run alongside.
-//
-// A barrier copies its operand when that has other consumers still to run,
-// so the barriers are put on small operands (weights) or on ones whose other
-// consumers are products that ran before.
-
-type productChainKey struct{}
-
-// productChain holds, per graph function, the products not yet waited for.
-type productChain map[*graph.Function][]*graph.Node
-
-// pendingOf returns the products of the current graph function not yet
-// waited for.
-func pendingOf(g *graph.Graph) (productChain, *graph.Function) {
-	chain, _ := g.State(productChainKey{}).(productChain)
-	if chain == nil {
-		chain = productChain{}
-		g.AttachState(productChainKey{}, chain)
-	}
-	return chain, g.CurrentFunc()
-}
-
-// serialize returns operand (unchanged) after every pending product of the
-// current graph function, and clears the pending list.
-func serialize(operand *graph.Node) *graph.Node {
-	chain, f := pendingOf(operand.Graph())
-	deps := chain[f]
-	chain[f] = nil
-	if len(deps) == 0 {
-		return operand
-	}
-	return graph.SchedulingBarrier(operand, deps...)
-}
-
-// markPending adds a product to the current graph function's pending list.
-func markPending(product *graph.Node) {
-	chain, f := pendingOf(product.Graph())
-	chain[f] = append(chain[f], product)
-}
+// Until compute v0.1.14 the backend could hang when as many independent
+// products as its worker pool had slots started at once (each waited for a
+// free worker that none released), so every product here used to wait for
+// the previous one behind a scheduling barrier. Since v0.1.14 the backend
+// runs a graph's ops on fewer executors than the pool has workers, which
+// always leaves a worker for a product's own fan-out; the barriers (and
+// the copies they caused) are gone, and backend.GoConfig no longer forces
+// sequential execution (see its doc for the stress run that checked it).
 
 // matmulCN is w [M, K] . x [K, ...] -> [M, ...] (contracting x's first
-// axis), serialized (see above), with hand-written gradients
+// axis), with hand-written gradients
 //
 //	dL/dx = w^T v    as DotGeneral(w^T, v): a small transpose, then a plain product
 //	dL/dw = v x^T    as DotGeneral(v, x) contracting all but the first axes
@@ -506,42 +466,32 @@ func matmulCN(w, x *graph.Node) *graph.Node {
 	// backend. ww is created first so that xx's gradient is built first.
 	var adjoint, ww, xx *graph.Node
 	ww = graph.IdentityWithCustomGradient(w, func(_, _ *graph.Node) *graph.Node {
-		dw := graph.DotGeneral(adjoint, rest, nil, serialize(xx), rest, nil)
-		markPending(dw)
-		return dw
+		return graph.DotGeneral(adjoint, rest, nil, xx, rest, nil)
 	})
 	xx = graph.IdentityWithCustomGradient(x, func(_, _ *graph.Node) *graph.Node {
-		dx := graph.DotGeneral(serialize(graph.Transpose(ww, 0, 1)), []int{1}, nil, adjoint, []int{0}, nil)
-		markPending(dx)
-		return dx
+		return graph.DotGeneral(graph.Transpose(ww, 0, 1), []int{1}, nil, adjoint, []int{0}, nil)
 	})
-	y := graph.DotGeneral(serialize(ww), []int{1}, nil, xx, []int{0}, nil)
-	markPending(y)
+	y := graph.DotGeneral(ww, []int{1}, nil, xx, []int{0}, nil)
 	return graph.IdentityWithCustomGradient(y, func(_, v *graph.Node) *graph.Node {
-		adjoint = serialize(v)
+		adjoint = v
 		return v
 	})
 }
 
-// batchMatmul is a [B, M, K] . c [B, K, N] -> [B, M, N], serialized, with
+// batchMatmul is a [B, M, K] . c [B, K, N] -> [B, M, N], with
 // the gradients v c^T and a^T v built as products in the layouts the
 // backend runs without copies (as matmulCN).
 func batchMatmul(a, c *graph.Node) *graph.Node {
 	var adjoint, aa, cc *graph.Node
 	aa = graph.IdentityWithCustomGradient(a, func(_, _ *graph.Node) *graph.Node {
-		da := graph.DotGeneral(adjoint, []int{2}, []int{0}, serialize(cc), []int{2}, []int{0})
-		markPending(da)
-		return da
+		return graph.DotGeneral(adjoint, []int{2}, []int{0}, cc, []int{2}, []int{0})
 	})
 	cc = graph.IdentityWithCustomGradient(c, func(_, _ *graph.Node) *graph.Node {
-		dc := graph.DotGeneral(serialize(graph.Transpose(aa, 1, 2)), []int{2}, []int{0}, adjoint, []int{1}, []int{0})
-		markPending(dc)
-		return dc
+		return graph.DotGeneral(graph.Transpose(aa, 1, 2), []int{2}, []int{0}, adjoint, []int{1}, []int{0})
 	})
-	y := graph.DotGeneral(serialize(aa), []int{2}, []int{0}, cc, []int{1}, []int{0})
-	markPending(y)
+	y := graph.DotGeneral(aa, []int{2}, []int{0}, cc, []int{1}, []int{0})
 	return graph.IdentityWithCustomGradient(y, func(_, v *graph.Node) *graph.Node {
-		adjoint = serialize(v)
+		adjoint = v
 		return v
 	})
 }
@@ -632,18 +582,15 @@ func conv3x3Apply(x, kernel, bias *graph.Node) *graph.Node {
 	}
 	// kk is created before xx, so reverse mode visits xx's gradient first:
 	// the kernel gradient then reads dZ after the input-gradient products
-	// are done with it, and the barrier in front of it costs no copy.
+	// are done with it.
 	kk = graph.IdentityWithCustomGradient(km, func(_, _ *graph.Node) *graph.Node {
-		dk := graph.DotGeneral(serialize(getDZ()), []int{1}, nil, x3, []int{1}, nil) // [3out, 3c+1]
-		markPending(dk)
-		return dk
+		return graph.DotGeneral(getDZ(), []int{1}, nil, x3, []int{1}, nil) // [3out, 3c+1]
 	})
 	xx = graph.IdentityWithCustomGradient(x, func(_, _ *graph.Node) *graph.Node {
 		var parts [3]*graph.Node
 		for kx := range 3 {
-			blk := graph.Slice(kk, graph.AxisRange(), graph.AxisRange(kx*c, (kx+1)*c)) // [3out, c]
-			p := graph.DotGeneral(serialize(graph.Transpose(blk, 0, 1)), []int{1}, nil, getDZ(), []int{0}, nil)
-			markPending(p)
+			blk := cut(kk, 1, kx*c, (kx+1)*c) // [3out, c]
+			p := graph.DotGeneral(graph.Transpose(blk, 0, 1), []int{1}, nil, getDZ(), []int{0}, nil)
 			parts[kx] = graph.Reshape(p, c, b, h, w)
 		}
 		// X3 holds x shifted right (kx = 0) and left (kx = 2): the adjoints shift back.
@@ -654,30 +601,26 @@ func conv3x3Apply(x, kernel, bias *graph.Node) *graph.Node {
 	ones := graph.Ones(g, shapes.Make(dtype, 1, b, h, w))
 	x3 = graph.Concatenate([]*graph.Node{shiftCols(xx, -1), xx, shiftCols(xx, +1), ones}, 0)
 	x3 = graph.Reshape(x3, 3*c+1, n)
-	z := graph.DotGeneral(serialize(kk), []int{1}, nil, x3, []int{0}, nil) // [3out, N]
-	markPending(z)
+	z := graph.DotGeneral(kk, []int{1}, nil, x3, []int{0}, nil) // [3out, N]
 	z = graph.Reshape(z, 3, out, b, h, w)
-	all := graph.AxisRange()
-	y := graph.Slice(z, graph.AxisRange(1, 2), all, all, all, all)
+	y := cut(z, 0, 1, 2)
 	if h > 1 {
-		// Block ky = 0 moved down a row, block ky = 2 moved up: one slice and
-		// one concatenation with a zero row each.
-		zrow := graph.Zeros(g, shapes.Make(dtype, 1, out, b, 1, w))
-		above := graph.Slice(z, graph.AxisRange(0, 1), all, all, graph.AxisRange(0, h-1), all)
-		below := graph.Slice(z, graph.AxisRange(2, 3), all, all, graph.AxisRange(1, h), all)
-		y = graph.Add(y, graph.Concatenate([]*graph.Node{zrow, above}, 3))
-		y = graph.Add(y, graph.Concatenate([]*graph.Node{below, zrow}, 3))
+		// Block ky = 0 moved down a row and block ky = 2 moved up, each cut
+		// out of z and shifted by one Pad.
+		above := padEdges(z, []compute.PadAxis{{Start: 0, End: -2}, {}, {}, {Start: 1, End: -1}, {}})
+		below := padEdges(z, []compute.PadAxis{{Start: -2, End: 0}, {}, {}, {Start: -1, End: 1}, {}})
+		y = graph.Add(graph.Add(y, above), below)
 	}
 	y = graph.Reshape(y, out, b, h, w)
 	return graph.IdentityWithCustomGradient(y, func(_, v *graph.Node) *graph.Node {
-		adjoint = serialize(v)
+		adjoint = v
 		dz = nil
 		return v
 	})
 }
 
 // shiftCols returns u with u[..., j] = x[..., j+d] (d = -1 or +1) along the
-// last axis, zero where j+d falls outside.
+// last axis, zero where j+d falls outside (see shiftAxis).
 func shiftCols(x *graph.Node, d int) *graph.Node {
 	return shiftAxis(x, x.Rank()-1, d)
 }
@@ -685,29 +628,6 @@ func shiftCols(x *graph.Node, d int) *graph.Node {
 // shiftRows is shiftCols along the second-to-last axis (image rows).
 func shiftRows(x *graph.Node, d int) *graph.Node {
 	return shiftAxis(x, x.Rank()-2, d)
-}
-
-// shiftAxis returns u with u[.., j, ..] = x[.., j+d, ..] along axis (d = -1
-// or +1), zero where j+d is outside [0, n).
-func shiftAxis(x *graph.Node, axis, d int) *graph.Node {
-	dims := x.Shape().Dimensions
-	n := dims[axis]
-	if n == 1 {
-		return graph.Zeros(x.Graph(), x.Shape())
-	}
-	zdims := append([]int(nil), dims...)
-	zdims[axis] = 1
-	zero := graph.Zeros(x.Graph(), shapes.Make(x.DType(), zdims...))
-	spec := make([]graph.SliceAxisSpec, x.Rank())
-	for i := range spec {
-		spec[i] = graph.AxisRange()
-	}
-	if d < 0 {
-		spec[axis] = graph.AxisRange(0, n-1)
-		return graph.Concatenate([]*graph.Node{zero, graph.Slice(x, spec...)}, axis)
-	}
-	spec[axis] = graph.AxisRange(1, n)
-	return graph.Concatenate([]*graph.Node{graph.Slice(x, spec...), zero}, axis)
 }
 
 // conv1x1 is a per-position linear map without bias (it feeds a sum that
@@ -797,10 +717,9 @@ func attentionBlock(scope *model.Scope, x *graph.Node, groups int) *graph.Node {
 	u := groupNorm(scope.At("norm"), x, nil, groups)
 	qkv := denseCN(scope.At("qkv"), u, 3*c) // [3C, B, h, w]
 	qkv = graph.TransposeAllAxes(graph.Reshape(qkv, 3, c, b, h*w), 0, 2, 3, 1)
-	all := graph.AxisRange()
-	q := graph.Reshape(graph.Slice(qkv, graph.AxisRange(0, 1), all, all, all), b, h*w, c)
-	k := graph.Reshape(graph.Slice(qkv, graph.AxisRange(1, 2), all, all, all), b, h*w, c)
-	v := graph.Reshape(graph.Slice(qkv, graph.AxisRange(2, 3), all, all, all), b, h*w, c)
+	q := graph.Reshape(cut(qkv, 0, 0, 1), b, h*w, c)
+	k := graph.Reshape(cut(qkv, 0, 1, 2), b, h*w, c)
+	v := graph.Reshape(cut(qkv, 0, 2, 3), b, h*w, c)
 	scores := batchMatmul(q, graph.Transpose(k, 1, 2)) // [B, hw, hw]
 	att := graph.Softmax(graph.MulScalar(scores, 1/math.Sqrt(float64(c))), -1)
 	o := batchMatmul(att, v)                                          // [B, hw, C]

@@ -464,8 +464,9 @@ func unetTrainer(t *testing.T, cfg UNetConfig, seed int64, lr float64) *objectiv
 
 // TestUNetDefaultTrainStep runs one CFM training step of the default MNIST
 // network with a batch of 64. Besides being the configuration users train,
-// its backward pass has enough independent matrix products to hang the
-// pure-Go backend if they were not serialized (see serialize).
+// its backward pass has enough independent matrix products to have hung
+// the pure-Go backend of compute v0.1.2 when they ran concurrently (see the
+// note above matmulCN).
 func TestUNetDefaultTrainStep(t *testing.T) {
 	cfg := UNetConfig{Height: 28, Width: 28, Channels: 1}
 	tr := unetTrainer(t, cfg, 1, 0)
