@@ -60,9 +60,11 @@ lab: install
 table:
 	$(GO) run ./cmd/fmtable -scale 2d -out $(OUT)/table
 
-## bench: CFM training step and sampler throughput (vs PyTorch where installed).
+## bench: gofm against PyTorch 2.11.0 in one run: MLP train step, 10k-point forward pass and Dopri5 solve, U-Net train step, go peak memory (~5 min on 2 cores). PyTorch: a venv of its own from PyPI (scripts/bench-venv.sh; ~3 GB of CUDA wheels, once); without it the Go side runs alone and says why.
 bench:
-	$(GO) run ./cmd/fmbench
+	@py="$$(bash scripts/bench-venv.sh)" || py="skip: scripts/bench-venv.sh failed (its message is above)"; \
+	echo "$(GO) run ./cmd/fmbench -net mlp,unet -python '$$py'"; \
+	$(GO) run ./cmd/fmbench -net mlp,unet -python "$$py"
 
 ## gpucheck: XLA CUDA against the pure-Go backend (device, matmul, convolution, gradient); exit 3 where there is no GPU or CUDA plugin.
 gpucheck:

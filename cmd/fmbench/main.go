@@ -1,6 +1,7 @@
 // Command fmbench measures the speed of the building blocks of flow-matching
-// training and sampling on a GoMLX backend, against the same networks in
-// PyTorch on the same machine:
+// training and sampling on a GoMLX backend ("go" below) against the same
+// networks and algorithms in PyTorch on the same machine, side by side in
+// one run:
 //
 //   - one CFM training step (CondOT path, Adam) of each network chosen by
 //     -net: "mlp", the 2D MLP (models.MLP, -hidden, SiLU, batch -batch), and
@@ -8,36 +9,53 @@
 //     UNetConfig{Height: 28, Width: 28, Channels: 1}, batch -unet-batch):
 //     milliseconds per step, steps/s and samples/s;
 //   - for the MLP: one function evaluation (forward pass) on -points 2D
-//     points, and a Dopri5 sampling solve of them at atol = rtol = 1e-5
-//     (NFE, time, time per function evaluation; see sample.go).
+//     points, and a Dopri5 sampling solve of them from t = 0 to 1 at
+//     atol = rtol = 1e-5 (time, NFE, time per function evaluation; see
+//     sample.go). Both take one time t for the whole batch, as ODE solvers
+//     pass it, and both sides exploit it the same way: the time embedding
+//     is computed once and folded into the first layer's bias.
+//
+// For each of these the summary at the end prints the go time, the
+// PyTorch time and their ratio (the solve: with the NFE of each side),
+// then the peak resident memory of the Go process (getrusage's maxrss: the
+// whole process, every network and graph of the run; it is also printed
+// after each network as a running maximum, and -net unet alone gives the
+// U-Net's own, the figure behind issue #13's "<= 1 GB"). Where PyTorch is
+// skipped, one line says why.
 //
 // -device picks where both sides run. "cpu": the pure-Go backend (or the
 // one GOMLX_BACKEND names) and PyTorch on the CPU. "cuda": XLA through the
 // CUDA PJRT plugin (fmlib/backend: GOMLX_BACKEND=xla:cuda unless set to an
 // XLA plugin already) and PyTorch on the GPU. "auto" (the default): the
 // backend fmlib/backend.New chooses, PyTorch on the GPU exactly when that
-// is XLA CUDA.
+// is XLA CUDA. Both sides use GOMAXPROCS threads (PyTorch: --threads).
 //
 // The PyTorch side (torch_ref.py, embedded, our own reference
-// implementation of the same networks and step) runs in the same
-// invocation where the interpreter (-python) can import torch; Go and
-// PyTorch repetitions interleave, and the ratios are printed. Both sides
-// read the loss back after every step (the training loop does), so GPU
-// steps are timed to completion. Both sides let matrix products use TF32 on
-// the GPU unless -tf32=false (go-xla's and XLA's default; PyTorch's is off);
-// convolutions may use TF32 on both sides either way (XLA's and cuDNN's
-// defaults). The parameter counts of the two sides are compared: a
-// difference means the networks are not the same, and is printed.
+// implementation of the same networks, training step and Dopri5 solver)
+// runs in the same invocation where the interpreter (-python) can import
+// torch; Go and PyTorch repetitions interleave, and the ratios are printed.
+// make bench gives it the venv that scripts/bench-venv.sh sets up (torch
+// 2.11.0 from PyPI, the GPU machine's version). Both sides read the loss
+// back after every step (the training loop does), so GPU steps are timed
+// to completion. Both sides let matrix products use TF32 on the GPU unless
+// -tf32=false (go-xla's and XLA's default; PyTorch's is off); convolutions
+// may use TF32 on both sides either way (XLA's and cuDNN's defaults). The
+// parameter counts of the two sides are compared: a difference means the
+// networks are not the same, and is printed.
 //
-// Every number is the median over -reps repetitions after a warm-up. Build
-// with GOEXPERIMENT=simd (make bench does): without it the pure-Go
-// backend's matmul is several times slower.
+// Every number is the median over -reps repetitions (the solve: -solve-reps)
+// after a warm-up. Build with GOEXPERIMENT=simd (make bench does): without
+// it the pure-Go backend's matmul is several times slower.
 //
 // Usage:
 //
 //	GOEXPERIMENT=simd go run ./cmd/fmbench [-net mlp] [-device auto] [-steps 20] [-reps 7] [-quick]
-//	    [-hidden 256,256,256] [-batch 256] [-unet-batch 64] [-act silu] [-fused]
-//	    [-python auto] [-tf32] [-cpuprofile-train f] [-cpuprofile-forward f]
+//	    [-hidden 256,256,256] [-batch 256] [-unet-batch 64] [-points 10000] [-act silu] [-fused]
+//	    [-solve] [-solve-reps 5] [-python auto] [-tf32] [-cpuprofile-train f] [-cpuprofile-forward f]
+//
+// make bench runs
+//
+//	go run ./cmd/fmbench -net mlp,unet -python "$(bash scripts/bench-venv.sh)"
 //
 // On a GPU machine, the issue's benchmark (both networks, XLA CUDA against
 // PyTorch CUDA, in one run):
@@ -81,43 +99,77 @@ var torchRef []byte
 // sigmaMin of the CondOT path used by the benchmark (and torch_ref.py).
 const sigmaMin = 0.01
 
-// defaultPython is the interpreter tried for PyTorch on the CPU (Debian's
+// defaultPython is the last interpreter tried for PyTorch (Debian's
 // python3-torch).
 const defaultPython = "/usr/bin/python3"
+
+// benchVenvEnv names the venv of make bench's PyTorch (scripts/bench-venv.sh);
+// defaultBenchVenv is its default, under $HOME.
+const (
+	benchVenvEnv     = "GOFM_BENCH_VENV"
+	defaultBenchVenv = ".local/share/gofm/bench-venv"
+)
+
+// skipPrefix starts a -python value that skips PyTorch and says why: what
+// scripts/bench-venv.sh hands over when it cannot install PyTorch.
+const skipPrefix = "skip:"
+
+// defaultSolveReps is -solve-reps' default; see its help.
+const defaultSolveReps = 5
 
 type options struct {
 	nets                          []string // "mlp", "unet", in the order given
 	hidden                        []int
 	steps, reps, batch, unetBatch int
-	points, threads               int
+	points, threads, solveReps    int
 	act, device                   string
 	fused, quick, tf32, solve     bool
 	python                        string
 	profTrain, profForward        string
 }
 
+const usageHead = `fmbench: gofm against PyTorch, side by side in one run: the MLP's CFM train
+step, its forward pass and Dopri5 solve on -points 2D points, the U-Net's train step
+(-net), each with the go time, the PyTorch time and their ratio, then the peak
+resident memory of the Go process. make bench runs it for both networks with a
+PyTorch 2.11.0 venv of its own (scripts/bench-venv.sh).
+
+Usage: go run ./cmd/fmbench [flags]   (build with GOEXPERIMENT=simd, as make does)
+
+`
+
 // parseFlags reads the command line; errors say which flag to fix.
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("fmbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageHead)
+		fs.PrintDefaults()
+	}
 	var nets, hidden string
-	fs.StringVar(&nets, "net", "mlp", `networks to benchmark, comma-separated: "mlp" (2D MLP), "unet" (MNIST U-Net)`)
+	fs.StringVar(&nets, "net", "mlp", `networks to benchmark, comma-separated: "mlp" (2D MLP), "unet" (MNIST U-Net); `+
+		`"-net unet" alone gives the U-Net's own peak memory (the figure is a running maximum over the process)`)
 	fs.StringVar(&hidden, "hidden", "256,256,256", "hidden widths of the MLP, comma-separated")
 	fs.StringVar(&o.device, "device", "auto", `where both sides run: "cpu", "cuda" (XLA CUDA and PyTorch on the GPU), or "auto" (the backend fmlib/backend chooses)`)
 	fs.IntVar(&o.steps, "steps", 20, "training steps per timed repetition")
-	fs.IntVar(&o.reps, "reps", 7, "timed repetitions (the median is reported)")
-	fs.BoolVar(&o.quick, "quick", false, "quick mode for CI: -steps 3 -reps 3, 2,000 forward points, no profiles")
+	fs.IntVar(&o.reps, "reps", 7, "timed repetitions of the train steps and forward pass, each side (the median is reported)")
+	fs.BoolVar(&o.quick, "quick", false, "quick mode for CI: -steps 3 -reps 3 -solve-reps 1, 2,000 points, no profiles")
 	fs.IntVar(&o.batch, "batch", 256, "training batch size of the MLP")
 	fs.IntVar(&o.unetBatch, "unet-batch", 64, "training batch size of the U-Net (64: the mnist-unet preset's)")
 	fs.IntVar(&o.points, "points", 10000, "points in the MLP's forward pass and sampling solve")
 	fs.StringVar(&o.act, "act", "silu", "hidden activation of the MLP: "+strings.Join(models.Activations(), ", "))
 	fs.BoolVar(&o.fused, "fused", false, "compute the MLP's activation inside the backend's fused dense op (forward pass only)")
-	fs.StringVar(&o.python, "python", "auto", `Python interpreter for the PyTorch reference ("" to skip; "auto": on the GPU the plugin's Python environment, else `+defaultPython+")")
+	fs.StringVar(&o.python, "python", "auto", `Python interpreter for the PyTorch reference; "auto": on the GPU the plugin's Python environment or $VIRTUAL_ENV's, `+
+		`then make bench's venv ($`+benchVenvEnv+`, default ~/`+defaultBenchVenv+`), then `+defaultPython+`; "" skips PyTorch; "`+skipPrefix+` <reason>" skips it and prints the reason (what scripts/bench-venv.sh hands over when it cannot install PyTorch)`)
 	fs.BoolVar(&o.tf32, "tf32", true, "let matrix products use TF32 on the GPU, on both sides")
 	fs.StringVar(&o.profTrain, "cpuprofile-train", "", "write a CPU profile of training steps to this file (one -net only)")
 	fs.StringVar(&o.profForward, "cpuprofile-forward", "", "write a CPU profile of MLP forward passes to this file")
-	fs.BoolVar(&o.solve, "solve", true, "also time a Dopri5 sampling solve with the MLP")
+	fs.BoolVar(&o.solve, "solve", true, "also time a Dopri5 sampling solve with the MLP, on both sides")
+	fs.IntVar(&o.solveReps, "solve-reps", defaultSolveReps, fmt.Sprintf("timed repetitions of the Dopri5 solve, each side (the median is reported). "+
+		"Default %d, fewer than -reps': a 10,000-point solve of the trained MLP is about 225 function evaluations, about 9 s on the pure-Go "+
+		"backend and 13 s in PyTorch on 2 cores, and %d of each (a median that up to two disturbed repetitions cannot move) keep make bench, "+
+		"both networks and both sides, within about 5 minutes", defaultSolveReps, defaultSolveReps))
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -144,11 +196,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf(`-device %q: use "auto", "cpu" or "cuda"`, o.device)
 	}
 	if o.quick {
-		o.steps, o.reps, o.points = 3, 3, 2000
+		o.steps, o.reps, o.solveReps, o.points = 3, 3, 1, 2000
 		o.profTrain, o.profForward = "", ""
 	}
-	if o.steps < 1 || o.reps < 1 || o.batch < 1 || o.unetBatch < 1 || o.points < 1 {
-		return o, fmt.Errorf("-steps, -reps, -batch, -unet-batch and -points must be >= 1")
+	if o.steps < 1 || o.reps < 1 || o.solveReps < 1 || o.batch < 1 || o.unetBatch < 1 || o.points < 1 {
+		return o, fmt.Errorf("-steps, -reps, -solve-reps, -batch, -unet-batch and -points must be >= 1")
 	}
 	if o.profTrain != "" && len(o.nets) > 1 {
 		return o, fmt.Errorf("-cpuprofile-train profiles one network: give a single -net")
@@ -214,23 +266,55 @@ func cudaPlugin(sel backend.Selection) string {
 
 // pythonFor resolves -python: "auto" is, for PyTorch on the GPU, the
 // interpreter of the plugin's Python environment (where the GPU machine's
-// torch lives), then $VIRTUAL_ENV's, and defaultPython otherwise.
-func pythonFor(flagValue, torchDevice, pluginPython, virtualEnv string, exists func(string) bool) string {
+// torch lives), then $VIRTUAL_ENV's; on either device then make bench's
+// venv (benchVenv, "" for none), and defaultPython otherwise.
+func pythonFor(flagValue, torchDevice, pluginPython, virtualEnv, benchVenv string, exists func(string) bool) string {
 	if flagValue != "auto" {
 		return flagValue
 	}
+	var candidates []string
 	if torchDevice == "cuda" {
-		candidates := []string{pluginPython}
+		candidates = append(candidates, pluginPython)
 		if virtualEnv != "" {
 			candidates = append(candidates, filepath.Join(virtualEnv, "bin", "python3"))
 		}
-		for _, p := range candidates {
-			if p != "" && exists(p) {
-				return p
-			}
+	}
+	if benchVenv != "" {
+		candidates = append(candidates, filepath.Join(benchVenv, "bin", "python3"))
+	}
+	for _, p := range candidates {
+		if p != "" && exists(p) {
+			return p
 		}
 	}
 	return defaultPython
+}
+
+// benchVenvDir is make bench's venv: $GOFM_BENCH_VENV, else
+// ~/.local/share/gofm/bench-venv ("" without a home directory).
+func benchVenvDir(env, home string) string {
+	if env != "" {
+		return env
+	}
+	if home == "" {
+		return ""
+	}
+	return filepath.Join(home, defaultBenchVenv)
+}
+
+// pythonSkip returns why the resolved -python value skips PyTorch, or ""
+// when it names an interpreter.
+func pythonSkip(python string) string {
+	if python == "" {
+		return `-python ""`
+	}
+	if rest, ok := strings.CutPrefix(python, skipPrefix); ok {
+		if r := strings.TrimSpace(rest); r != "" {
+			return r
+		}
+		return "-python " + strconv.Quote(python)
+	}
+	return ""
 }
 
 func fileExists(p string) bool {
@@ -259,11 +343,74 @@ func simdBuild() string {
 	return ""
 }
 
-// summaryRow is one network's training throughput, for the closing table.
-type summaryRow struct {
-	net           string
-	goSec, pySec  float64 // median seconds per step (pySec 0: no PyTorch)
-	batch, params int
+// benchRow is one timed operation, for the closing table.
+type benchRow struct {
+	name         string  // what was timed, e.g. "mlp train step, batch 256"
+	goSec, pySec float64 // median seconds per step, pass or solve (pySec 0: no PyTorch)
+	goNFE, pyNFE int     // the solve's function evaluations (0: not a solve)
+}
+
+// cells returns the row's go, pytorch and go/pytorch columns ("-" where
+// PyTorch did not run).
+func (r benchRow) cells() (goCell, pyCell, ratio string) {
+	cell := func(sec float64, nfe int) string {
+		if nfe > 0 {
+			return fmt.Sprintf("%s, NFE %d", formatSeconds(sec), nfe)
+		}
+		return formatSeconds(sec)
+	}
+	goCell, pyCell, ratio = cell(r.goSec, r.goNFE), "-", "-"
+	if r.pySec > 0 {
+		pyCell, ratio = cell(r.pySec, r.pyNFE), fmt.Sprintf("%.2fx", r.goSec/r.pySec)
+	}
+	return goCell, pyCell, ratio
+}
+
+// formatSeconds prints a duration with three significant digits: in ms
+// below one second, else in s.
+func formatSeconds(sec float64) string {
+	ms := 1e3 * sec
+	switch {
+	case ms < 10:
+		return fmt.Sprintf("%.2f ms", ms)
+	case ms < 100:
+		return fmt.Sprintf("%.1f ms", ms)
+	case ms < 999.5:
+		return fmt.Sprintf("%.0f ms", ms)
+	case sec < 9.995:
+		return fmt.Sprintf("%.2f s", sec)
+	case sec < 99.95:
+		return fmt.Sprintf("%.1f s", sec)
+	}
+	return fmt.Sprintf("%.0f s", sec)
+}
+
+// formatKiB prints a memory size given in KiB (getrusage's maxrss on
+// Linux) in MiB or GiB, with the decimal MB or GB next to it (the issue's
+// target is stated in GB).
+func formatKiB(kib int64) string {
+	bytes := float64(kib) * 1024
+	if kib >= 1<<20 {
+		return fmt.Sprintf("%.2f GiB (%.2f GB)", bytes/(1<<30), bytes/1e9)
+	}
+	return fmt.Sprintf("%.1f MiB (%.0f MB)", bytes/(1<<20), bytes/1e6)
+}
+
+// peakLine is the peak-memory line for getrusage's answer (kib, err):
+// with nets nil, the running maximum printed after each network section;
+// else the closing line, labelled with the networks the process ran.
+func peakLine(kib int64, err error, nets []string) string {
+	if err != nil {
+		return "go peak resident memory: unknown (" + err.Error() + ")"
+	}
+	if nets == nil {
+		return fmt.Sprintf("  go peak resident memory so far: %s (a running maximum over the whole process; -net unet alone gives the U-Net's own)", formatKiB(kib))
+	}
+	what := "both networks"
+	if len(nets) == 1 {
+		what = "the " + nets[0] + " only"
+	}
+	return fmt.Sprintf("go peak resident memory: %s (the whole Go process: %s, all graphs; getrusage maxrss)", formatKiB(kib), what)
 }
 
 func run(o options) error {
@@ -313,45 +460,64 @@ func run(o options) error {
 	if plugin != "" {
 		pluginPython = backend.SetupCUDA(plugin).Python
 	}
-	o.python = pythonFor(o.python, torchDevice, pluginPython, os.Getenv("VIRTUAL_ENV"), fileExists)
+	home, _ := os.UserHomeDir()
+	o.python = pythonFor(o.python, torchDevice, pluginPython, os.Getenv("VIRTUAL_ENV"), benchVenvDir(os.Getenv(benchVenvEnv), home), fileExists)
+	if pythonSkip(o.python) == "" {
+		fmt.Printf("pytorch: %s, %d threads\n", o.python, o.threads)
+	}
 
-	var summary []summaryRow
+	var rows []benchRow
+	var skipped []string // why PyTorch did not run, once per reason
 	for _, net := range o.nets {
 		spec, err := newSpec(net, mlpCfg, o)
 		if err != nil {
 			return err
 		}
-		row, err := benchNet(be, spec, mlpCfg, o, torchDevice)
+		r, skip, err := benchNet(be, spec, mlpCfg, o, torchDevice)
 		if err != nil {
 			return fmt.Errorf("%s: %w", net, err)
 		}
-		summary = append(summary, row)
+		rows = append(rows, r...)
+		if skip != "" && !slices.Contains(skipped, skip) {
+			skipped = append(skipped, skip)
+		}
+		kib, err := peakRSSKiB()
+		fmt.Println(peakLine(kib, err, nil))
 	}
-	if len(summary) > 1 || summary[0].pySec > 0 {
-		printSummary(sel, torchDevice, summary)
-	}
+	printSummary(sel, torchDevice, o, rows, skipped)
 	return nil
 }
 
-func printSummary(sel backend.Selection, torchDevice string, rows []summaryRow) {
+func printSummary(sel backend.Selection, torchDevice string, o options, rows []benchRow, skipped []string) {
 	goName := "go: pure-Go"
 	if sel.Name == "xla" {
 		goName = "go: XLA CUDA"
 	}
-	width := len("network")
-	for _, r := range rows {
-		width = max(width, len(r.net))
+	pyName := "pytorch: " + torchDevice
+	reps := fmt.Sprintf("%d repetitions", o.reps)
+	if o.solve && slices.Contains(o.nets, "mlp") {
+		reps += fmt.Sprintf(" (solve: %d)", o.solveReps)
 	}
-	fmt.Printf("\nsummary: CFM training throughput, samples/s (median)\n")
-	fmt.Printf("  %-*s %14s %16s %16s\n", width, "network", goName, "pytorch: "+torchDevice, "time go/pytorch")
-	for _, r := range rows {
-		py, ratio := "-", "-"
-		if r.pySec > 0 {
-			py = fmt.Sprintf("%.0f", float64(r.batch)/r.pySec)
-			ratio = fmt.Sprintf("%.2fx", r.goSec/r.pySec)
-		}
-		fmt.Printf("  %-*s %14.0f %16s %16s\n", width, r.net, float64(r.batch)/r.goSec, py, ratio)
+	threads := fmt.Sprintf("%d threads", o.threads)
+	if slices.ContainsFunc(rows, func(r benchRow) bool { return r.pySec > 0 }) {
+		threads += " on each side (go/pytorch > 1: go slower)"
 	}
+	fmt.Printf("\nsummary: median time per train step, forward pass or solve over %s, %s\n", reps, threads)
+	width, goW, pyW := len("benchmark"), len(goName), len(pyName)
+	for _, r := range rows {
+		g, p, _ := r.cells()
+		width, goW, pyW = max(width, len(r.name)), max(goW, len(g)), max(pyW, len(p))
+	}
+	fmt.Printf("  %-*s  %*s  %*s  %10s\n", width, "benchmark", goW, goName, pyW, pyName, "go/pytorch")
+	for _, r := range rows {
+		g, p, ratio := r.cells()
+		fmt.Printf("  %-*s  %*s  %*s  %10s\n", width, r.name, goW, g, pyW, p, ratio)
+	}
+	for _, why := range skipped {
+		fmt.Printf("  PyTorch comparison skipped: %s\n", why)
+	}
+	kib, err := peakRSSKiB()
+	fmt.Println(peakLine(kib, err, o.nets))
 }
 
 // netSpec is one network to benchmark.
@@ -443,9 +609,9 @@ func imagePool(rng *rand.Rand, d int) []float32 {
 	return pool
 }
 
-// benchNet times one network on the Go side and, where possible, in PyTorch.
-func benchNet(be compute.Backend, spec netSpec, mlpCfg models.MLPConfig, o options, torchDevice string) (summaryRow, error) {
-	row := summaryRow{net: spec.title, batch: spec.batch, params: spec.params}
+// benchNet times one network on the Go side and, where possible, in
+// PyTorch. It returns the summary rows and, when PyTorch did not run, why.
+func benchNet(be compute.Backend, spec netSpec, mlpCfg models.MLPConfig, o options, torchDevice string) ([]benchRow, string, error) {
 	fmt.Printf("\nnetwork: %s, %d parameters\n", spec.title, spec.params)
 	if spec.name == "mlp" {
 		fmt.Printf("  MLP hidden %v, %s%s, time embedding %d\n", o.hidden, o.act,
@@ -453,19 +619,21 @@ func benchNet(be compute.Backend, spec netSpec, mlpCfg models.MLPConfig, o optio
 	}
 	b, err := newGoBench(be, spec, o)
 	if err != nil {
-		return row, err
+		return nil, "", err
 	}
 	start := time.Now()
 	if err := b.warmup(); err != nil {
-		return row, err
+		return nil, "", err
 	}
 	fmt.Printf("  go warm-up (compiles the graphs): %.1f s\n", time.Since(start).Seconds())
 
 	var py *torchProc
-	if o.python == "" {
-		fmt.Println("  pytorch: skipped (-python \"\")")
+	skip := pythonSkip(o.python)
+	if skip != "" {
+		fmt.Printf("  pytorch: skipped (%s)\n", skip)
 	} else if py, err = startTorch(o, spec, torchDevice); err != nil {
-		fmt.Printf("  pytorch: skipped (%v)\n", err)
+		skip = err.Error()
+		fmt.Printf("  pytorch: skipped (%s)\n", skip)
 		py = nil
 	} else {
 		defer py.close()
@@ -479,12 +647,12 @@ func benchNet(be compute.Backend, spec netSpec, mlpCfg models.MLPConfig, o optio
 	for range o.reps {
 		t, err := b.trainRep()
 		if err != nil {
-			return row, err
+			return nil, "", err
 		}
 		goTrain = append(goTrain, t)
 		if py != nil {
 			if t, err = py.call("train", o.steps); err != nil {
-				return row, err
+				return nil, "", err
 			}
 			pyTrain = append(pyTrain, t)
 		}
@@ -492,12 +660,12 @@ func benchNet(be compute.Backend, spec netSpec, mlpCfg models.MLPConfig, o optio
 			continue
 		}
 		if t, err = b.forwardRep(); err != nil {
-			return row, err
+			return nil, "", err
 		}
 		goFwd = append(goFwd, t)
 		if py != nil {
 			if t, err = py.call("forward", 1); err != nil {
-				return row, err
+				return nil, "", err
 			}
 			pyFwd = append(pyFwd, t)
 		}
@@ -507,42 +675,53 @@ func benchNet(be compute.Backend, spec netSpec, mlpCfg models.MLPConfig, o optio
 		fmt.Printf("  %-7s train step (CFM, CondOT sigma_min=%g, batch %d, Adam): %.2f ms/step  %.1f steps/s  %.0f samples/s  [min %.2f max %.2f ms]\n",
 			who, sigmaMin, spec.batch, 1e3*st, 1/st, float64(spec.batch)/st, 1e3*slices.Min(train), 1e3*slices.Max(train))
 		if len(fwd) > 0 {
-			fmt.Printf("  %-7s forward pass on %d 2D points: %.2f ms  [min %.2f max %.2f ms]\n",
+			fmt.Printf("  %-7s forward pass on %d 2D points (one t for the batch): %.2f ms  [min %.2f max %.2f ms]\n",
 				who, o.points, 1e3*median(fwd), 1e3*slices.Min(fwd), 1e3*slices.Max(fwd))
 		}
 	}
 	fmt.Printf("  medians over %d repetitions (train: %d steps per repetition)\n", o.reps, o.steps)
 	report("go", goTrain, goFwd)
-	row.goSec = median(goTrain)
+	trainRow := benchRow{name: fmt.Sprintf("%s train step, batch %d", spec.name, spec.batch), goSec: median(goTrain)}
+	var fwdRow benchRow
+	if spec.forward {
+		fwdRow = benchRow{name: fmt.Sprintf("%s forward, %d points", spec.name, o.points), goSec: median(goFwd)}
+	}
 	if py != nil {
 		report("pytorch", pyTrain, pyFwd)
-		row.pySec = median(pyTrain)
+		trainRow.pySec = median(pyTrain)
 		if spec.forward {
+			fwdRow.pySec = median(pyFwd)
 			fmt.Printf("  ratio go/pytorch: train step %.2fx, forward %.2fx (>1: Go slower)\n",
-				median(goTrain)/median(pyTrain), median(goFwd)/median(pyFwd))
+				trainRow.goSec/trainRow.pySec, fwdRow.goSec/fwdRow.pySec)
 		} else {
-			fmt.Printf("  ratio go/pytorch: train step %.2fx (>1: Go slower)\n", median(goTrain)/median(pyTrain))
+			fmt.Printf("  ratio go/pytorch: train step %.2fx (>1: Go slower)\n", trainRow.goSec/trainRow.pySec)
 		}
+	}
+	rows := []benchRow{trainRow}
+	if spec.forward {
+		rows = append(rows, fwdRow)
 	}
 
 	if spec.name == "mlp" && o.solve {
-		if err := solveBench(be, b.store, mlpCfg, o, median(goFwd)); err != nil {
-			return row, err
+		r, err := solveBench(be, b.store, mlpCfg, o, fwdRow.goSec, py)
+		if err != nil {
+			return nil, "", err
 		}
+		rows = append(rows, r)
 	}
 	if o.profTrain != "" {
 		if err := profile(o.profTrain, func() error { _, err := b.trainRep(); return err }); err != nil {
-			return row, err
+			return nil, "", err
 		}
 		fmt.Printf("  cpu profile of training steps: %s\n", o.profTrain)
 	}
 	if o.profForward != "" && spec.forward {
 		if err := profile(o.profForward, func() error { _, err := b.forwardRep(); return err }); err != nil {
-			return row, err
+			return nil, "", err
 		}
 		fmt.Printf("  cpu profile of forward passes: %s\n", o.profForward)
 	}
-	return row, nil
+	return rows, skip, nil
 }
 
 // profile runs fn repeatedly for about 3 seconds under the CPU profiler.
@@ -683,7 +862,8 @@ func torchArgs(script string, o options, spec netSpec, device string) []string {
 		"--threads", strconv.Itoa(o.threads), "--tf32", map[bool]string{true: "1", false: "0"}[o.tf32]}
 	if spec.name == "mlp" {
 		args = append(args, "--embed", strconv.Itoa(models.DefaultTimeEmbedDim),
-			"--min-freq", fmt.Sprint(models.DefaultMinFreq), "--max-freq", fmt.Sprint(models.DefaultMaxFreq))
+			"--min-freq", fmt.Sprint(models.DefaultMinFreq), "--max-freq", fmt.Sprint(models.DefaultMaxFreq),
+			"--tol", fmt.Sprint(solveTol))
 	}
 	return append(args, spec.torchArgs...)
 }
@@ -701,7 +881,7 @@ func startTorch(o options, spec netSpec, device string) (*torchProc, error) {
 		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
 			msg = msg[i+1:]
 		}
-		hint := "install Debian's python3-torch to compare"
+		hint := "run scripts/bench-venv.sh (make bench does) and give its interpreter with -python"
 		if device == "cuda" {
 			hint = "give a Python with a CUDA build of torch with -python"
 		}
@@ -758,19 +938,67 @@ func parseReady(line string) (params int, info string, err error) {
 	return params, info, nil
 }
 
-// call asks for one repetition and returns seconds per step / per pass.
-func (p *torchProc) call(what string, n int) (float64, error) {
+// request sends one request line and returns the answer line.
+func (p *torchProc) request(what string, n int) (string, error) {
 	if _, err := fmt.Fprintf(p.in, "%s %d\n", what, n); err != nil {
-		return 0, fmt.Errorf("torch_ref.py: %w", err)
+		return "", fmt.Errorf("torch_ref.py: %w", err)
 	}
 	if !p.out.Scan() {
-		return 0, fmt.Errorf("torch_ref.py stopped answering")
+		return "", fmt.Errorf("torch_ref.py stopped answering")
 	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(p.out.Text()), 64)
+	return strings.TrimSpace(p.out.Text()), nil
+}
+
+// call asks for one repetition and returns seconds per step / per pass.
+func (p *torchProc) call(what string, n int) (float64, error) {
+	line, err := p.request(what, n)
 	if err != nil {
-		return 0, fmt.Errorf("torch_ref.py: bad answer %q", p.out.Text())
+		return 0, err
+	}
+	v, err := strconv.ParseFloat(line, 64)
+	if err != nil || !(v >= 0) {
+		return 0, fmt.Errorf("torch_ref.py: bad answer %q to %q", line, what)
 	}
 	return v, nil
+}
+
+// torchSolve is torch_ref.py's answer to "solve N".
+type torchSolve struct {
+	sec                     float64 // mean seconds per solve
+	nfe, accepted, rejected int     // of the last solve
+}
+
+// solve runs one Dopri5 solve in PyTorch.
+func (p *torchProc) solve() (torchSolve, error) {
+	line, err := p.request("solve", 1)
+	if err != nil {
+		return torchSolve{}, err
+	}
+	return parseSolve(line)
+}
+
+// parseSolve reads "<seconds> <NFE> <accepted> <rejected>".
+func parseSolve(line string) (torchSolve, error) {
+	var r torchSolve
+	f := strings.Fields(line)
+	bad := fmt.Errorf("torch_ref.py: bad answer %q to solve (want \"<seconds> <NFE> <accepted> <rejected>\")", line)
+	if len(f) != 4 {
+		return r, bad
+	}
+	var err error
+	if r.sec, err = strconv.ParseFloat(f[0], 64); err != nil || !(r.sec >= 0) {
+		return r, bad
+	}
+	for i, dst := range []*int{&r.nfe, &r.accepted, &r.rejected} {
+		if *dst, err = strconv.Atoi(f[i+1]); err != nil || *dst < 0 {
+			return r, bad
+		}
+	}
+	// fmlib/ode's count: k1, the initial-step probe, 6 per attempted step.
+	if r.nfe != 2+6*(r.accepted+r.rejected) {
+		return r, fmt.Errorf("torch_ref.py: solve answered NFE %d for %d accepted and %d rejected steps; want 2 + 6 per step", r.nfe, r.accepted, r.rejected)
+	}
+	return r, nil
 }
 
 func (p *torchProc) close() {
