@@ -126,6 +126,7 @@ type options struct {
 	fused, quick, tf32, solve     bool
 	python                        string
 	profTrain, profForward        string
+	profSolve                     string
 }
 
 const usageHead = `fmbench: gofm against PyTorch, side by side in one run: the MLP's CFM train
@@ -165,6 +166,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.tf32, "tf32", true, "let matrix products use TF32 on the GPU, on both sides")
 	fs.StringVar(&o.profTrain, "cpuprofile-train", "", "write a CPU profile of training steps to this file (one -net only)")
 	fs.StringVar(&o.profForward, "cpuprofile-forward", "", "write a CPU profile of MLP forward passes to this file")
+	fs.StringVar(&o.profSolve, "cpuprofile-solve", "", "write a CPU profile of one Dopri5 sampling solve (after the timed ones) to this file")
 	fs.BoolVar(&o.solve, "solve", true, "also time a Dopri5 sampling solve with the MLP, on both sides")
 	fs.IntVar(&o.solveReps, "solve-reps", defaultSolveReps, fmt.Sprintf("timed repetitions of the Dopri5 solve, each side (the median is reported). "+
 		"Default %d, fewer than -reps': a 10,000-point solve of the trained MLP is about 225 function evaluations, about 9 s on the pure-Go "+
@@ -197,7 +199,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.quick {
 		o.steps, o.reps, o.solveReps, o.points = 3, 3, 1, 2000
-		o.profTrain, o.profForward = "", ""
+		o.profTrain, o.profForward, o.profSolve = "", "", ""
 	}
 	if o.steps < 1 || o.reps < 1 || o.solveReps < 1 || o.batch < 1 || o.unetBatch < 1 || o.points < 1 {
 		return o, fmt.Errorf("-steps, -reps, -solve-reps, -batch, -unet-batch and -points must be >= 1")

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -78,6 +80,12 @@ func solveBench(be compute.Backend, store *model.Store, cfg models.MLPConfig, o 
 			pySecs = append(pySecs, pyLast.sec)
 		}
 	}
+	if o.profSolve != "" {
+		if err := profileOnce(o.profSolve, func() error { _, _, err := solve(1); return err }); err != nil {
+			return row, fmt.Errorf("profiling the dopri5 solve: %w", err)
+		}
+		fmt.Printf("  cpu profile of a dopri5 solve: %s\n", o.profSolve)
+	}
 	m := median(secs)
 	perNFE := m / float64(stats.NFE)
 	fmt.Printf("  dopri5 solve of %d 2D points, t 0 -> 1, atol = rtol = %g, medians over %d repetitions:\n", o.points, solveTol, o.solveReps)
@@ -102,4 +110,18 @@ func finalize(ts []*tensors.Tensor) {
 	for _, t := range ts {
 		_ = t.FinalizeAll()
 	}
+}
+
+// profileOnce writes a CPU profile of one call of fn to path.
+func profileOnce(path string, fn func() error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	return fn()
 }

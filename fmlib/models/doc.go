@@ -37,8 +37,11 @@
 // solvers call the network) the time embedding is computed once and enters
 // the first layer as part of its bias, [x, e(t)] W + b = x W_x + (e(t) W_e + b),
 // instead of being computed and multiplied per row: on 10,000 2D points that
-// removed a quarter of the forward pass (the sines and cosines). See
-// cmd/fmbench for measurements against PyTorch.
+// removed a quarter of the forward pass (the sines and cosines). With a
+// scalar t the hidden activations also run in the products' epilogue
+// (denseEpilogue: a fifth of the forward pass was the separate activation
+// op's copy and pass); a gradient through them recomputes the layer's
+// pre-activation. See cmd/fmbench for measurements against PyTorch.
 //
 // # UNet
 //

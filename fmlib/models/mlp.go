@@ -244,15 +244,20 @@ func MLP(scope *model.Scope, x, t *graph.Node, cfg MLPConfig) *graph.Node {
 		exceptions.Panicf("models.MLP: t must be a scalar or have shape [%d] or [%d, 1] (x is %s), got %s", b, b, x.Shape(), t.Shape())
 	}
 	act := activations[strings.ToLower(r.Activation)]
-	fuse := r.FusedActivation && act.ToBackend().Type != compute.ActivationNone
+	fusable := act.ToBackend().Type != compute.ActivationNone
+	fuse := r.FusedActivation && fusable
+	// With one time for the batch (ODE solves, densities) the activation
+	// goes into the product's epilogue (see denseEpilogue); training passes
+	// a time per row and keeps nn.Dense's split, whose gradient is cheaper.
+	epi := t.Rank() == 0 && fusable && epilogueSupported(x.Graph())
 	layer := func(i int, h *graph.Node, emb *graph.Node) *graph.Node {
 		if i == len(r.Hidden) {
-			return firstOrDense(scope.At("output"), h, emb, d, activation.TypeNone)
+			return firstOrDense(scope.At("output"), h, emb, d, activation.TypeNone, false)
 		}
-		if fuse {
-			return firstOrDense(scope.At("layer_%d", i), h, emb, r.Hidden[i], act)
+		if fuse || epi {
+			return firstOrDense(scope.At("layer_%d", i), h, emb, r.Hidden[i], act, epi)
 		}
-		return activation.Apply(act, firstOrDense(scope.At("layer_%d", i), h, emb, r.Hidden[i], activation.TypeNone))
+		return activation.Apply(act, firstOrDense(scope.At("layer_%d", i), h, emb, r.Hidden[i], activation.TypeNone, false))
 	}
 	var h, emb *graph.Node
 	if t.Rank() == 0 {
@@ -279,9 +284,9 @@ func MLP(scope *model.Scope, x, t *graph.Node, cfg MLPConfig) *graph.Node {
 // so the embedding enters as part of the bias, computed once per call
 // instead of once per row (and the concatenation disappears). The
 // variables are the same as denseLayer's on [h, emb].
-func firstOrDense(scope *model.Scope, h, emb *graph.Node, out int, act activation.Type) *graph.Node {
+func firstOrDense(scope *model.Scope, h, emb *graph.Node, out int, act activation.Type, epi bool) *graph.Node {
 	if emb == nil {
-		return denseLayer(scope, h, out, act)
+		return denseLayer(scope, h, out, act, epi)
 	}
 	g := h.Graph()
 	d, e := h.Shape().Dimensions[1], emb.Shape().Dimensions[0]
@@ -289,20 +294,26 @@ func firstOrDense(scope *model.Scope, h, emb *graph.Node, out int, act activatio
 	bias := scope.VariableWithShape("biases", shapes.Make(h.DType(), out)).NodeValue(g)
 	wx, we := cut(w, 0, 0, d), cut(w, 0, d, d+e)
 	bias = graph.Add(bias, graph.Reshape(graph.MatMul(graph.Reshape(emb, 1, e), we), out))
-	if act == activation.TypeNone {
-		return nn.Dense(h, wx, bias, compute.DenseLayoutInputOutputs)
-	}
-	return nn.Dense(h, wx, bias, compute.DenseLayoutInputOutputs, act)
+	return applyDense(h, wx, bias, act, epi)
 }
 
-// denseLayer is act(h W + b) with W [in, out] and b [out] variables in scope.
-func denseLayer(scope *model.Scope, h *graph.Node, out int, act activation.Type) *graph.Node {
+// denseLayer is act(h W + b) with W [in, out] and b [out] variables in
+// scope; epi puts the activation in the product's epilogue (denseEpilogue).
+func denseLayer(scope *model.Scope, h *graph.Node, out int, act activation.Type, epi bool) *graph.Node {
 	g := h.Graph()
 	in := h.Shape().Dimensions[h.Rank()-1]
 	w := scope.VariableWithShape("weights", shapes.Make(h.DType(), in, out)).NodeValue(g)
 	bias := scope.VariableWithShape("biases", shapes.Make(h.DType(), out)).NodeValue(g)
-	if act == activation.TypeNone {
-		return nn.Dense(h, w, bias, compute.DenseLayoutInputOutputs)
+	return applyDense(h, w, bias, act, epi)
+}
+
+// applyDense is act(h w + b): one nn.Dense, or denseEpilogue when epi.
+func applyDense(h, w, b *graph.Node, act activation.Type, epi bool) *graph.Node {
+	switch {
+	case act == activation.TypeNone:
+		return nn.Dense(h, w, b, compute.DenseLayoutInputOutputs)
+	case epi:
+		return denseEpilogue(h, w, b, act)
 	}
-	return nn.Dense(h, w, bias, compute.DenseLayoutInputOutputs, act)
+	return nn.Dense(h, w, b, compute.DenseLayoutInputOutputs, act)
 }

@@ -297,3 +297,55 @@ func checkErr(t *testing.T, name string, err error, want string) {
 		t.Errorf("%s: error %q does not contain %q", name, err, want)
 	}
 }
+
+// TestScalarTimeGradient: with a scalar t the hidden layers run with the
+// activation in the product's epilogue (denseEpilogue), whose gradient is
+// written in this package; the gradients with respect to x and to every
+// weight must equal those of the per-row path (nn.Dense's gradients), for
+// each activation the backend fuses.
+func TestScalarTimeGradient(t *testing.T) {
+	for _, act := range []string{"silu", "relu", "gelu", "tanh"} {
+		cfg := MLPConfig{Hidden: []int{16, 8}, Activation: act, TimeEmbedDim: 8}
+		store := model.NewStore()
+		if err := store.SetRNGStateFromSeed(3); err != nil {
+			t.Fatal(err)
+		}
+		exec, err := model.NewExec(backendForTest(t), store, func(scope *model.Scope, x, ts, tr, r *graph.Node) []*graph.Node {
+			s := scope.In("mlp")
+			ls := graph.ReduceAllSum(graph.Mul(MLP(s, x, ts, cfg), r)) // scalar t: epilogue layers
+			lr := graph.ReduceAllSum(graph.Mul(MLP(s, x, tr, cfg), r)) // per-row t: nn.Dense
+			var wrt []*graph.Node
+			for v := range store.Scope("/mlp").IterVariables() {
+				wrt = append(wrt, v.NodeValue(x.Graph()))
+			}
+			gs := graph.Gradient(ls, append([]*graph.Node{x}, wrt...)...)
+			gr := graph.Gradient(lr, append([]*graph.Node{x}, wrt...)...)
+			worst := graph.ReduceAllMax(graph.Abs(graph.Sub(gs[0], gr[0])))
+			norm := graph.ReduceAllMax(graph.Abs(gr[0]))
+			for i := 1; i < len(gs); i++ {
+				worst = graph.Max(worst, graph.ReduceAllMax(graph.Abs(graph.Sub(gs[i], gr[i]))))
+				norm = graph.Max(norm, graph.ReduceAllMax(graph.Abs(gr[i])))
+			}
+			return []*graph.Node{worst, norm, graph.Abs(graph.Sub(ls, lr))}
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", act, err)
+		}
+		x := testPoints(5, 3)
+		tr := []float32{0.3, 0.3, 0.3, 0.3, 0.3}
+		r := testPoints(5, 3)
+		outs, err := exec.Exec(tensors.FromValue(x), tensors.FromScalar(float32(0.3)), tensors.FromValue(tr), tensors.FromValue(r))
+		if err != nil {
+			t.Fatalf("%s: %v", act, err)
+		}
+		worst, norm, dl := tensors.ToScalar[float32](outs[0]), tensors.ToScalar[float32](outs[1]), tensors.ToScalar[float32](outs[2])
+		// The same sums in another order (bias folded, activation in the
+		// epilogue): float32 rounding, far below 1e-4 of the gradients' scale.
+		if worst > 1e-4*norm || dl > 1e-4 {
+			t.Errorf("%s: gradients differ by %g (largest gradient %g), losses by %g", act, worst, norm, dl)
+		}
+		if norm == 0 {
+			t.Errorf("%s: all gradients are zero", act)
+		}
+	}
+}
