@@ -728,6 +728,19 @@ func benchNet(be compute.Backend, spec netSpec, mlpCfg models.MLPConfig, o optio
 
 // profile runs fn repeatedly for about 3 seconds under the CPU profiler.
 func profile(path string, fn func() error) error {
+	return profileOnce(path, func() error {
+		start := time.Now()
+		for time.Since(start) < 3*time.Second {
+			if err := fn(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// profileOnce writes a CPU profile of one call of fn to path.
+func profileOnce(path string, fn func() error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -737,13 +750,7 @@ func profile(path string, fn func() error) error {
 		return err
 	}
 	defer pprof.StopCPUProfile()
-	start := time.Now()
-	for time.Since(start) < 3*time.Second {
-		if err := fn(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return fn()
 }
 
 // goBench holds the compiled Go graphs of one network.

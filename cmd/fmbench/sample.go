@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -110,18 +108,4 @@ func finalize(ts []*tensors.Tensor) {
 	for _, t := range ts {
 		_ = t.FinalizeAll()
 	}
-}
-
-// profileOnce writes a CPU profile of one call of fn to path.
-func profileOnce(path string, fn func() error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := pprof.StartCPUProfile(f); err != nil {
-		return err
-	}
-	defer pprof.StopCPUProfile()
-	return fn()
 }

@@ -2,7 +2,6 @@ package models
 
 import (
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 )
@@ -24,14 +23,12 @@ import (
 //
 // So it is used where gradients are rare: MLP calls with one time for the
 // batch (ODE solves, density evaluation). Training calls, with a time per
-// row, keep nn.Dense. As with padEdges, the nodes built here are recorded
-// in the graph's state and the FusedDense entry of graph.VJPRegistration
-// uses this rule for them only.
+// row, keep nn.Dense. The rule is registered for denseEpilogue's nodes
+// only (overrideVJP).
 
+// epilogueKey keys the graph state holding the nodes built by
+// denseEpilogue, with their inputs.
 type epilogueKey struct{}
-
-// epilogueNodes maps a FusedDense node built by denseEpilogue to its inputs.
-type epilogueNodes map[*graph.Node]epilogueArgs
 
 type epilogueArgs struct {
 	x, w, b *graph.Node
@@ -39,19 +36,13 @@ type epilogueArgs struct {
 }
 
 func init() {
-	generic := graph.VJPRegistration[graph.NodeTypeFusedDense]
-	graph.VJPRegistration[graph.NodeTypeFusedDense] = func(node *graph.Node, v []*graph.Node, out shapes.Shape) []*graph.Node {
-		nodes, _ := node.Graph().State(epilogueKey{}).(epilogueNodes)
-		a, ok := nodes[node]
-		if !ok {
-			return generic(node, v, out)
-		}
+	overrideVJP(graph.NodeTypeFusedDense, epilogueKey{}, func(node, v *graph.Node, a epilogueArgs) []*graph.Node {
 		plain := compute.DenseConfig{WeightLayout: compute.DenseLayoutInputOutputs}
 		pre := graph.BackendFusedDense(a.x, a.w, a.b, plain)
-		dpre := graph.BackendFusedActivationVJP(node, pre, v[0], a.act)
+		dpre := graph.BackendFusedActivationVJP(node, pre, v, a.act)
 		dx, dw, db := graph.BackendFusedDenseVJP(a.x, a.w, a.b, pre, dpre, plain)
 		return []*graph.Node{dx, dw, db}
-	}
+	})
 }
 
 // denseEpilogue is act(h w + b) as one fused op (w [in, out], b [out]),
@@ -59,13 +50,7 @@ func init() {
 func denseEpilogue(h, w, b *graph.Node, act activation.Type) *graph.Node {
 	cfg := act.ToBackend()
 	y := graph.BackendFusedDense(h, w, b, compute.DenseConfig{Activation: cfg, WeightLayout: compute.DenseLayoutInputOutputs})
-	g := h.Graph()
-	nodes, _ := g.State(epilogueKey{}).(epilogueNodes)
-	if nodes == nil {
-		nodes = epilogueNodes{}
-		g.AttachState(epilogueKey{}, nodes)
-	}
-	nodes[y] = epilogueArgs{x: h, w: w, b: b, act: cfg}
+	record(epilogueKey{}, y, epilogueArgs{x: h, w: w, b: b, act: cfg})
 	return y
 }
 

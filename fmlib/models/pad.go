@@ -2,7 +2,6 @@ package models
 
 import (
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 )
 
@@ -23,44 +22,29 @@ import (
 //	y = Pad(x, s, e) along an axis  =>  dL/dx = Pad(dL/dy, -s, -e)
 //
 // (y[i+s] = x[i] wherever both exist; the rest of y is the zero fill), for
-// either sign of s and e. padEdges records its nodes in the graph's state,
-// and the Pad entry of graph.VJPRegistration, wrapped once at init, uses
-// this rule for those nodes only: every other Pad keeps GoMLX's gradient.
+// either sign of s and e. It is registered for padEdges' nodes only
+// (overrideVJP): every other Pad keeps GoMLX's gradient.
 
-// padNodesKey keys the graph state holding the pads built by padEdges.
+// padNodesKey keys the graph state holding the pads built by padEdges,
+// with their edges.
 type padNodesKey struct{}
 
-// padNodes maps a Pad node built by padEdges to its edges.
-type padNodes map[*graph.Node][]compute.PadAxis
-
 func init() {
-	generic := graph.VJPRegistration[graph.NodeTypePad]
-	graph.VJPRegistration[graph.NodeTypePad] = func(node *graph.Node, v []*graph.Node, out shapes.Shape) []*graph.Node {
-		pads, _ := node.Graph().State(padNodesKey{}).(padNodes)
-		axes, ok := pads[node]
-		if !ok {
-			return generic(node, v, out)
-		}
+	overrideVJP(graph.NodeTypePad, padNodesKey{}, func(node, v *graph.Node, axes []compute.PadAxis) []*graph.Node {
 		neg := make([]compute.PadAxis, len(axes))
 		for i, a := range axes {
 			neg[i] = compute.PadAxis{Start: -a.Start, End: -a.End}
 		}
-		return []*graph.Node{padEdges(v[0], neg), graph.ZerosLike(node.Inputs()[1])}
-	}
+		return []*graph.Node{padEdges(v, neg), graph.ZerosLike(node.Inputs()[1])}
+	})
 }
 
 // padEdges pads x with zeros by axes[i].Start elements before and
 // axes[i].End after along axis i; a negative amount removes that many
 // elements instead. Missing axes are left as they are.
 func padEdges(x *graph.Node, axes []compute.PadAxis) *graph.Node {
-	g := x.Graph()
-	y := graph.Pad(x, graph.ScalarZero(g, x.DType()), axes...)
-	pads, _ := g.State(padNodesKey{}).(padNodes)
-	if pads == nil {
-		pads = padNodes{}
-		g.AttachState(padNodesKey{}, pads)
-	}
-	pads[y] = append([]compute.PadAxis(nil), axes...)
+	y := graph.Pad(x, graph.ScalarZero(x.Graph(), x.DType()), axes...)
+	record(padNodesKey{}, y, append([]compute.PadAxis(nil), axes...))
 	return y
 }
 
