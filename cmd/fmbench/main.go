@@ -69,6 +69,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/gofm/gofm/internal/livevars"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -782,6 +783,7 @@ func newGoBench(be compute.Backend, spec netSpec, o options) (*goBench, error) {
 	b := &goBench{o: o, spec: spec, store: store, trainer: tr, data: spec.pool(rng), rng: rng}
 	if spec.forward {
 		if b.fwd, err = model.NewExec(be, store, func(scope *model.Scope, x, t *graph.Node) *graph.Node {
+			livevars.Keep(scope, x)
 			return spec.net(scope, x, t)
 		}); err != nil {
 			return nil, err

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gofm/gofm/internal/livevars"
 	"io/fs"
 	"math"
 	"math/rand/v2"
@@ -362,6 +363,7 @@ func Train(backend compute.Backend, images [][]float64, labels []uint8, cfg Conf
 func (c *Classifier) build() error {
 	hidden := c.cfg.Hidden
 	exec, err := model.NewExec(c.backend, c.store, func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+		livevars.Keep(scope, x)
 		return network(scope.At(modelScope), x, hidden)
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package fmloss
 
 import (
 	"fmt"
+	"github.com/gofm/gofm/internal/livevars"
 	"math"
 
 	"github.com/gofm/gofm/fmlib/points"
@@ -81,6 +82,7 @@ func (p Problem) NewEvaluator(backend compute.Backend, store *model.Store, chunk
 		return nil, fmt.Errorf("fmloss: chunk = %d rows; need >= 1", chunk)
 	}
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, in []*graph.Node) []*graph.Node {
+		livevars.Keep(scope, in[0])
 		xt, t, a, b := in[0], in[1], in[2], in[3]
 		v := p.Net(scope, xt, t)
 		params := TrainableNodes(scope, xt.Graph())
@@ -90,6 +92,7 @@ func (p Problem) NewEvaluator(backend compute.Backend, store *model.Store, chunk
 		return nil, fmt.Errorf("fmloss: building the evaluation graph: %w", err)
 	}
 	forward, err := model.NewExec(backend, store, func(scope *model.Scope, x, t *graph.Node) *graph.Node {
+		livevars.Keep(scope, x)
 		return p.Net(scope, x, t)
 	})
 	if err != nil {

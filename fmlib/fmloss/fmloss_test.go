@@ -514,6 +514,12 @@ func TestTrainer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Initialize the weights through the forward graph first, as notebook
+		// 06 does, so that the comparison graph is built after they have
+		// values (the case GoMLX v0.28.16 froze; see below).
+		if _, err := ev.Velocity([][]float64{{0, 0}}, 0.5); err != nil {
+			t.Fatal(err)
+		}
 		s, err := p.Draw(batch, 9) // the samples of the trainer's first step
 		if err != nil {
 			t.Fatal(err)
@@ -529,6 +535,27 @@ func TestTrainer(t *testing.T) {
 		losses, err := tr.Train(steps, batch)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The evaluator built before training must see the trained weights:
+		// the same loss as an evaluator built now (GoMLX v0.28.16 froze them
+		// into the compiled graph; see internal/livevars).
+		after, err := ev.Compare(s, target, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := p.NewEvaluator(backendForTest(t), store, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := fresh.Compare(s, target, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := after.Losses()
+		w, _ := want.Losses()
+		// Two identical graphs on the same weights and samples: equal.
+		if a.Mean != w.Mean {
+			t.Errorf("%v: after training, the first evaluator's loss %v, a new evaluator's %v", target, a.Mean, w.Mean)
 		}
 		return losses, c
 	}

@@ -2,6 +2,7 @@ package nflow
 
 import (
 	"fmt"
+	"github.com/gofm/gofm/internal/livevars"
 	"sync"
 
 	"github.com/gofm/gofm/fmlib/likelihood"
@@ -52,12 +53,14 @@ func (r *Runner) execs() (apply, jac *model.Exec, err error) {
 	defer r.mu.Unlock()
 	if r.apply == nil {
 		r.apply, err = model.NewExec(r.backend, r.store, func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+			livevars.Keep(scope, x)
 			return r.f(scope, x)
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("nflow.Runner: %w", err)
 		}
 		r.jac, err = model.NewExec(r.backend, r.store, func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+			livevars.Keep(scope, x)
 			var ld *graph.Node
 			j := Jacobian(func(x *graph.Node) *graph.Node {
 				var y *graph.Node
@@ -227,16 +230,19 @@ func (d *Divergence) execs() error {
 	}
 	var err error
 	if d.exact, err = model.NewExec(d.backend, d.store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+		livevars.Keep(scope, x)
 		return ExactDivergence(d.field(scope, x), x)
 	}); err != nil {
 		return fmt.Errorf("nflow.Divergence: %w", err)
 	}
 	if d.hutchinson, err = model.NewExec(d.backend, d.store, func(scope *model.Scope, x, eps *graph.Node) *graph.Node {
+		livevars.Keep(scope, x)
 		return HutchinsonEstimate(d.field(scope, x), x, eps)
 	}); err != nil {
 		return fmt.Errorf("nflow.Divergence: %w", err)
 	}
 	if d.jac, err = model.NewExec(d.backend, d.store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+		livevars.Keep(scope, x)
 		return Jacobian(func(x *graph.Node) *graph.Node { return d.field(scope, x) }, x)
 	}); err != nil {
 		return fmt.Errorf("nflow.Divergence: %w", err)

@@ -2,6 +2,7 @@ package objective
 
 import (
 	"fmt"
+	"github.com/gofm/gofm/internal/livevars"
 	"math/rand/v2"
 
 	"github.com/gofm/gofm/fmlib/coupling"
@@ -142,6 +143,7 @@ func (t *Trainer) Velocity(x [][]float64, tt float64) ([][]float64, error) {
 	if t.vel == nil { // built once; it recompiles only for new batch shapes
 		f := t.cfg.VelocityField()
 		exec, err := model.NewExec(t.backend, t.store, func(scope *model.Scope, xn, tn *graph.Node) *graph.Node {
+			livevars.Keep(scope, xn)
 			return f(scope, tn, []*graph.Node{xn}, nil)[0]
 		})
 		if err != nil {

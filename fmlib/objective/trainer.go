@@ -2,6 +2,7 @@ package objective
 
 import (
 	"fmt"
+	"github.com/gofm/gofm/internal/livevars"
 	"math"
 	"math/rand/v2"
 
@@ -172,6 +173,7 @@ func NewTrainer(backend compute.Backend, store *model.Store, cfg Config) (*Train
 	}
 	tr := train.NewTrainer(backend, store, cfg.ModelFn(), nil, opt, nil, nil)
 	eval, err := model.NewExec(backend, store, func(scope *model.Scope, inputs []*graph.Node) *graph.Node {
+		livevars.Keep(scope, inputs[0])
 		return cfg.graphLoss(scope, inputs)
 	})
 	if err != nil {

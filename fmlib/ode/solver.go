@@ -3,6 +3,7 @@ package ode
 import (
 	"errors"
 	"fmt"
+	"github.com/gofm/gofm/internal/livevars"
 	"math"
 	"sync"
 
@@ -227,6 +228,9 @@ func (s *Solver) newExec(name string, fn func(scope *model.Scope, in []*graph.No
 		s.mu.Lock()
 		s.builds++
 		s.mu.Unlock()
+		if len(in) > 0 {
+			livevars.Keep(scope, in[0]) // the field's weights as inputs: a solver outlives training steps
+		}
 		return fn(scope, in)
 	}
 	if s.store != nil {
