@@ -138,6 +138,9 @@ func explicit(env string, lookup lookupFn) (compute.Backend, Selection, error) {
 	name, config, _ := strings.Cut(env, ":")
 	switch name {
 	case "go", "simplego":
+		if config == "" {
+			config = GoConfig
+		}
 		b, err := gobackend.New(config)
 		if err != nil {
 			return nil, Selection{}, fmt.Errorf("backend: %s=%q: pure-Go backend failed: %w", EnvVar, env, err)
