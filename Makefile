@@ -11,14 +11,17 @@ comma := ,
 export GODEBUG := $(if $(GODEBUG),$(GODEBUG)$(comma))cpu.fma=off
 export PATH := $(PATH):/usr/local/go/bin:$(shell go env GOPATH 2>/dev/null)/bin
 GO ?= go
-PY := /usr/bin/python3
+# Python with the Jupyter tools: the project venv's (make install), else Debian's
+# (the classic-Notebook fallback). Read when a recipe runs, after install.
+VENV := $(or $(GOFM_VENV),$(HOME)/.local/share/gofm/venv)
+PY = $(shell if [ -x "$(VENV)/bin/python" ]; then echo "$(VENV)/bin/python"; else echo /usr/bin/python3; fi)
 OUT ?= out
 
-.PHONY: all install data run test vet unit kernel-check notebooks notebooks-quick lab bench table gpucheck
+.PHONY: all install data run test vet unit kernel-check browser-test notebooks notebooks-quick lab bench table gpucheck
 
 all: run
 
-## install: Jupyter packages, GoNB + goimports + gopls, the "Go (gofm)" kernelspec, warm build cache (idempotent).
+## install: JupyterLab and the notebook tools (pinned, kernel/requirements.txt) in a venv, GoNB + goimports + gopls, the "Go (gofm)" kernelspec with its logo, warm build cache (idempotent).
 install:
 	bash kernel/install.sh
 
@@ -35,9 +38,10 @@ notebooks:
 notebooks-quick:
 	$(GO) run ./cmd/nbrun -quick -out $(OUT)/notebooks-quick
 
-## test: gofmt and vet, unit tests, the kernel protocol check and every notebook in quick mode
-## (notebooks 09 and 10 read MNIST, so it fetches the data first, as run does).
-test: install data vet unit kernel-check notebooks-quick
+## test: gofmt and vet, unit tests, the kernel protocol check,
+## every notebook in quick mode (09 and 10 read MNIST, so it fetches the data first, as run does)
+## and the JupyterLab browser test.
+test: install data vet unit kernel-check notebooks-quick browser-test
 
 vet:
 	@bad=$$("$$($(GO) env GOROOT)/bin/gofmt" -l .); if [ -n "$$bad" ]; then echo "gofmt would change these files (run gofmt -w on them):"; echo "$$bad"; exit 1; fi
@@ -49,12 +53,13 @@ unit:
 kernel-check:
 	$(PY) -m unittest -v kernel/kernel_check.py
 
-## lab: start Jupyter (classic Notebook here; JupyterLab where installed) on 127.0.0.1 with a token, at notebooks/.
+## browser-test: JupyterLab in Debian's chromium (playwright-core from npm): notebooks 01 and 03 Run All, outputs, plots, LaTeX, token, loopback, console; screenshots in $(OUT)/e2e (~1.5 min).
+browser-test:
+	OUT=$(OUT) bash kernel/e2e/run.sh
+
+## lab: start JupyterLab on 127.0.0.1 with a token (printed in its URL), at notebooks/ (LAB_PORT, default 8888).
 lab: install
-	@if command -v jupyter-lab >/dev/null 2>&1; then app=lab; else app=notebook; fi; \
-	root=""; [ "$$(id -u)" = 0 ] && root="--allow-root"; \
-	echo "starting jupyter $$app on http://127.0.0.1:8888 (the URL with the token is printed below)"; \
-	jupyter $$app --ip=127.0.0.1 --port=8888 --no-browser $$root --notebook-dir=notebooks
+	bash kernel/lab.sh
 
 ## table: the paper's Table 1 at the 2D scale (6 methods x 2 data sets x 2 seeds, resumable): $(OUT)/table/results-2d.json and .md.
 table:

@@ -510,9 +510,7 @@ func check(df *dockerfile, root string, mod modInfo) []string {
 	if v := df.Env["GODEBUG"]; !strings.Contains(","+v+",", ",cpu.fma=off,") {
 		bad("ENV GODEBUG=cpu.fma=off is missing in the final stage (got %q): the Go backend's exp runs 10-100x slower without it", v)
 	}
-	if df.Env["GOFM_JUPYTERLAB"] != "1" {
-		bad("ENV GOFM_JUPYTERLAB=1 is missing: kernel/install.sh would not install JupyterLab")
-	}
+	probs = append(probs, checkJupyterPins(df)...)
 	if !exposes {
 		bad("EXPOSE %s is missing", jupyterPort)
 	}
@@ -527,6 +525,53 @@ func check(df *dockerfile, root string, mod modInfo) []string {
 	}
 	probs = append(probs, checkCmd(cmd)...)
 	probs = append(probs, checkGo(df, mod, verifiesGo)...)
+	return probs
+}
+
+// installReads are the files kernel/install.sh reads besides itself: a COPY before its
+// first RUN must bring each (or the whole context), or that RUN fails in the build.
+var installReads = []string{"go.mod", "go.sum", "kernel/requirements.txt", "kernel/tools/go.mod",
+	"kernel/logo/logo-svg.svg", "kernel/logo/logo-32x32.png", "kernel/logo/logo-64x64.png"}
+
+// jupyterPinRE matches a JupyterLab (or notebook server) version named in an instruction:
+// the versions come from kernel/requirements.txt through kernel/install.sh, so both
+// images and `make install` get one consistent set.
+var jupyterPinRE = regexp.MustCompile(`(?i)\b(jupyterlab|jupyter_server|jupyter-server|notebook|nbconvert|nbclient|jupyter_client|jupyter-client)\s*(==|>=|<=|~=|>|<|@)`)
+
+// checkJupyterPins checks that JupyterLab comes from kernel/requirements.txt through
+// kernel/install.sh: no instruction pins a Jupyter package itself, and the files the
+// script reads are copied before its first run.
+func checkJupyterPins(df *dockerfile) []string {
+	var probs []string
+	copied := map[string]bool{}
+	installed := false
+	for _, in := range df.Insts {
+		if in.Cmd == "RUN" && jupyterPinRE.MatchString(in.Args) {
+			probs = append(probs, fmt.Sprintf("line %d: RUN names a Jupyter package version (%s); the versions come from kernel/requirements.txt through kernel/install.sh", in.Line, jupyterPinRE.FindString(in.Args)))
+		}
+		if in.Cmd == "COPY" || in.Cmd == "ADD" {
+			ws, _ := words(in.Args)
+			var srcs []string
+			for _, w := range ws {
+				if !strings.HasPrefix(w, "--") {
+					srcs = append(srcs, w)
+				}
+			}
+			if len(srcs) > 1 {
+				for _, src := range srcs[:len(srcs)-1] {
+					copied[strings.TrimSuffix(strings.TrimPrefix(src, "./"), "/")] = true
+				}
+			}
+		}
+		if in.Cmd == "RUN" && strings.Contains(in.Args, "kernel/install.sh") && !installed {
+			installed = true
+			for _, f := range installReads {
+				if !copied[f] && !copied["."] && !copied[filepath.Dir(f)] {
+					probs = append(probs, fmt.Sprintf("line %d: kernel/install.sh runs before %s is copied into the image (it reads it)", in.Line, f))
+				}
+			}
+		}
+	}
 	return probs
 }
 
@@ -964,7 +1009,9 @@ func TestChecksFailOnBrokenDockerfiles(t *testing.T) {
 		{"install.sh not run", sub("bash kernel/install.sh", "true"), "kernel/install.sh"},
 		{"no MNIST", sub("RUN bash scripts/fetch-mnist.sh", "RUN true"), "scripts/fetch-mnist.sh"},
 		{"no simd", sub("GOEXPERIMENT=simd", "GOEXPERIMENT=none"), "GOEXPERIMENT=simd"},
-		{"no JupyterLab", sub("GOFM_JUPYTERLAB=1", "GOFM_JUPYTERLAB=0"), "GOFM_JUPYTERLAB=1"},
+		{"own JupyterLab pin", appendLine(`RUN pip install jupyterlab==4.0.0`), "names a Jupyter package version"},
+		{"requirements not copied", sub("kernel/install.sh kernel/requirements.txt kernel/", "kernel/install.sh kernel/"), "kernel/requirements.txt is copied"},
+		{"logo not copied", sub("kernel/logo/logo-svg.svg kernel/logo/", "kernel/logo/"), "kernel/logo/logo-svg.svg is copied"},
 		{"FMA math on", sub("GODEBUG=cpu.fma=off", "GODEBUG=cpu.fma=on"), "GODEBUG=cpu.fma=off"},
 		{"missing COPY source", appendLine(`COPY --chown=gofm:gofm no-such-file.txt ./`), "does not exist"},
 		{"COPY from outside the context", appendLine(`COPY ../secrets ./`), "outside the build context"},

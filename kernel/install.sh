@@ -6,21 +6,21 @@
 # as a normal user (sudo for apt when needed, or a message with the command to run).
 #
 # Steps:
-#   1. Debian's Jupyter packages (classic Notebook, nbconvert, nbclient, kernelspec
-#      tools, the kernel test suite). JupyterLab is offered through pip when pip can
-#      reach an index (set GOFM_JUPYTERLAB=1); Debian has no JupyterLab package.
+#   1. JupyterLab and the notebook tools at the versions in kernel/requirements.txt,
+#      from PyPI into the venv GOFM_VENV (default ~/.local/share/gofm/venv). Debian's
+#      classic Notebook 6 is the fallback when that venv cannot be made.
 #   2. GoNB at the version pinned in go.mod (built inside this module, since
 #      `go install pkg@version` is refused by some module proxies), goimports and
 #      gopls (versions pinned in kernel/tools/go.mod; gopls v0.24 needs Go 1.27).
-#   3. The kernelspec "gofm" with GOTOOLCHAIN (the Go go.mod names), GOEXPERIMENT=simd,
-#      GODEBUG=cpu.fma=off (see fmlib/backend.MathSetting) and a PATH holding go,
-#      goimports and gopls.
+#   3. The kernelspec "gofm" with the project's logo (kernel/logo), GOTOOLCHAIN (the Go
+#      go.mod names), GOEXPERIMENT=simd, GODEBUG=cpu.fma=off (see
+#      fmlib/backend.MathSetting) and a PATH holding go, goimports and gopls.
 #   4. A warm build cache (go build ./... with the kernel's settings), so the first
 #      notebook cell does not wait for GoMLX to compile.
 #
 # Environment knobs: GOFM_BIN (where tools go; default $(go env GOPATH)/bin),
-# GOFM_SKIP_APT=1 (trust that the Jupyter packages are there), GOFM_JUPYTERLAB=1
-# (JupyterLab into the venv GOFM_VENV, default ~/.local/share/gofm/venv).
+# GOFM_VENV (the Jupyter venv), GOFM_SKIP_APT=1 (install no Debian package; for
+# images and machines where they are known to be there).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,47 +42,104 @@ GOVERSION="$(go env GOVERSION)" || die "the go command could not start $TOOLCHAI
 
 BIN="${GOFM_BIN:-$(go env GOPATH)/bin}"
 
-# --- 1. Jupyter from Debian -------------------------------------------------------
-APT_PKGS=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client jupyter-nbformat python3-jupyter-kernel-test)
-if [ "${GOFM_JUPYTERLAB:-0}" = 1 ]; then APT_PKGS+=(python3-venv); fi
-missing=()
-for p in "${APT_PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ] && [ "${GOFM_SKIP_APT:-0}" != 1 ]; then
+# --- 1. Jupyter ------------------------------------------------------------------------
+# JupyterLab and the notebook tools (nbconvert, nbclient, jupyter_client,
+# jupyter_kernel_test) at the versions pinned in kernel/requirements.txt, from PyPI into
+# a virtual environment of the project's own, GOFM_VENV (default
+# ~/.local/share/gofm/venv); Debian 12's pip refuses the system Python (PEP 668). The
+# venv is made again only when requirements.txt or the Python version changes. When it
+# cannot be made (no PyPI, no python3-venv), Debian's classic Notebook 6 and its tools
+# are the fallback, with a message saying why.
+VENV="${GOFM_VENV:-$HOME/.local/share/gofm/venv}"
+REQ="$ROOT/kernel/requirements.txt"
+PY3=/usr/bin/python3
+[ -x "$PY3" ] || PY3="$(command -v python3)" || die "python3 not found: install Debian's python3 (apt-get install python3 python3-venv)"
+
+# apt_install PKG...: installs the Debian packages that are missing (root: apt-get;
+# otherwise passwordless sudo; otherwise a message with the command to run).
+apt_install() {
+  local missing=() p SUDO
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ "${#missing[@]}" -gt 0 ] || return 0
+  [ "${GOFM_SKIP_APT:-0}" != 1 ] || { say "GOFM_SKIP_APT=1: not installing ${missing[*]}"; return 0; }
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo"; else
     die "missing Debian packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}   (then run this again)"
   fi
-  say "installing ${missing[*]}"
+  say "installing ${missing[*]} (apt)"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+LAB_STAMP="$(sha256sum "$REQ" | cut -c1-16) python $("$PY3" -c 'import sys; print(sys.version.split()[0])')"
+lab_reason=""
+if [ -x "$VENV/bin/jupyter-lab" ] && [ "$(cat "$VENV/.gofm-requirements" 2>/dev/null)" = "$LAB_STAMP" ]; then
+  say "JupyterLab $("$VENV/bin/jupyter-lab" --version 2>/dev/null) present in $VENV"
+elif [ -e "$VENV" ] && [ ! -f "$VENV/.gofm-requirements" ] && [ "$VENV" != "$HOME/.local/share/gofm/venv" ] \
+  && [ -n "$(ls -A "$VENV" 2>/dev/null)" ]; then
+  die "GOFM_VENV=$VENV exists and was not made by this script; point GOFM_VENV at a new folder (or delete that one) and run this again"
 else
-  say "Jupyter packages present"
-fi
-# JupyterLab (GOFM_JUPYTERLAB=1): Debian has no package for it, and Debian 12's pip
-# refuses to install into the system Python (PEP 668), so it goes into a virtual
-# environment, GOFM_VENV (default ~/.local/share/gofm/venv), from the pip index.
-# jupyter-lab is linked into $BIN, which the Makefile puts on PATH, so `make lab`
-# starts JupyterLab. GOFM_JUPYTERLAB_SPEC overrides the pip requirement.
-LAB_VENV="${GOFM_VENV:-$HOME/.local/share/gofm/venv}"
-if [ "${GOFM_JUPYTERLAB:-0}" = 1 ]; then
-  PY3=/usr/bin/python3
-  [ -x "$PY3" ] || PY3=python3
-  if [ -x "$LAB_VENV/bin/jupyter-lab" ]; then
-    say "JupyterLab present in $LAB_VENV"
-  elif "$PY3" -m venv "$LAB_VENV" && "$LAB_VENV/bin/python" -m pip install -q "${GOFM_JUPYTERLAB_SPEC:-jupyterlab>=4.2,<5}"; then
-    say "JupyterLab installed with pip into $LAB_VENV"
+  # Debian's python3 makes a venv only with python3-venv (ensurepip).
+  "$PY3" -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+  say "installing JupyterLab and the notebook tools (kernel/requirements.txt) into $VENV"
+  mkdir -p "$(dirname "$VENV")"
+  if ! "$PY3" -m venv --clear "$VENV" >/dev/null 2>&1; then
+    lab_reason="python3 -m venv failed (Debian needs the package python3-venv)"
   else
-    say "JupyterLab could not be installed into $LAB_VENV (needs python3-venv and a reachable pip index); the classic Notebook is used"
-  fi
-  if [ -x "$LAB_VENV/bin/jupyter-lab" ]; then
-    mkdir -p "$BIN"
-    ln -sfn "$LAB_VENV/bin/jupyter-lab" "$BIN/jupyter-lab"
+    echo incomplete > "$VENV/.gofm-requirements"
+    if "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQ"; then
+      echo "$LAB_STAMP" > "$VENV/.gofm-requirements"
+      say "JupyterLab $("$VENV/bin/jupyter-lab" --version) installed in $VENV"
+    else
+      lab_reason="pip could not install kernel/requirements.txt from $("$VENV/bin/python" -m pip config get global.index-url 2>/dev/null || echo PyPI) (its message is above)"
+      rm -rf "$VENV"  # ours (made just above): a half-installed venv would be mistaken for a working one
+    fi
   fi
 fi
-JUPYTER=/usr/bin/jupyter
-[ -x "$JUPYTER" ] || { [ -x "$LAB_VENV/bin/jupyter" ] && JUPYTER="$LAB_VENV/bin/jupyter"; } || JUPYTER="$(command -v jupyter)" \
-  || die "jupyter not found after installing the packages"
+if [ -x "$VENV/bin/jupyter-lab" ]; then
+  JUPYTER="$VENV/bin/jupyter"
+  # Site settings for this JupyterLab: no prompt to fetch Jupyter's news feed or check
+  # for updates (a request to jupyter.org on every start); users can turn both on in
+  # Settings > Notifications.
+  mkdir -p "$VENV/share/jupyter/lab/settings"
+  cat > "$VENV/share/jupyter/lab/settings/overrides.json" <<'JSON'
+{
+  "@jupyterlab/apputils-extension:notification": {
+    "fetchNews": "false",
+    "checkForUpdates": false
+  }
+}
+JSON
+  # Server settings for this venv's Jupyter: new notebooks default to the Go kernel,
+  # and the kernel's status shows from the start. JupyterLab ignores status messages whose
+  # parent is a message type on the server's "untracked" list, which by default holds
+  # kernel_info_request; an IPython kernel still shows "Idle" at once because it answers
+  # the history_request JupyterLab sends next, but GoNB does not (a known gap, asserted
+  # in kernel/kernel_check.py), so the Go kernel read "Unknown" until its first cell
+  # ran. The list below is jupyter_server's default without kernel_info_request/reply;
+  # the only other effect is that those messages count as kernel activity.
+  mkdir -p "$VENV/etc/jupyter"
+  cat > "$VENV/etc/jupyter/jupyter_server_config.json" <<'JSON'
+{
+  "MappingKernelManager": {
+    "default_kernel_name": "gofm",
+    "untracked_message_types": [
+      "comm_info_request", "comm_info_reply", "shutdown_request", "shutdown_reply",
+      "interrupt_request", "interrupt_reply", "debug_request", "debug_reply", "stream",
+      "display_data", "update_display_data", "execute_input", "execute_result", "error",
+      "status", "clear_output", "debug_event", "input_request", "input_reply"
+    ]
+  }
+}
+JSON
+else
+  say "JupyterLab could not be installed: $lab_reason"
+  say "falling back to Debian's classic Notebook 6 (make lab starts it; fix the cause above and run make install again for JupyterLab)"
+  apt_install jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client jupyter-nbformat python3-jupyter-kernel-test
+  JUPYTER=/usr/bin/jupyter
+  [ -x "$JUPYTER" ] || JUPYTER="$(command -v jupyter)" || die "jupyter not found: neither JupyterLab in $VENV nor Debian's classic Notebook could be installed"
+fi
 
 # --- 2. GoNB, goimports, gopls ------------------------------------------------------
 mkdir -p "$BIN"
@@ -102,6 +159,8 @@ GOBIN_DIR="$(dirname "$(command -v go)")"
 KPATH="$BIN:$GOBIN_DIR:/usr/local/bin:/usr/bin:/bin"
 spec="$(mktemp -d)"
 trap 'rm -rf "$spec"' EXIT
+cp "$ROOT"/kernel/logo/logo-svg.svg "$ROOT"/kernel/logo/logo-32x32.png "$ROOT"/kernel/logo/logo-64x64.png "$spec/" \
+  || die "kernel/logo is missing its logo files (run: go run ./kernel/logo -out kernel/logo)"
 cat > "$spec/kernel.json" <<JSON
 {
   "argv": ["$BIN/gonb", "--kernel", "{connection_file}"],
@@ -121,7 +180,7 @@ cat > "$spec/kernel.json" <<JSON
 }
 JSON
 KDIR="$("$JUPYTER" --data-dir)/kernels/gofm"
-if [ -f "$KDIR/kernel.json" ] && cmp -s "$KDIR/kernel.json" "$spec/kernel.json"; then
+if [ -f "$KDIR/kernel.json" ] && diff -rq "$KDIR" "$spec" >/dev/null 2>&1; then
   say "kernelspec gofm up to date ($KDIR)"
 else
   "$JUPYTER" kernelspec install --user --replace --name gofm "$spec" >/dev/null 2>&1 \

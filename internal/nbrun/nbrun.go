@@ -23,7 +23,7 @@ type Options struct {
 	Timeout     time.Duration // whole-notebook timeout; default 30 minutes
 	HTML        bool          // also write an HTML report
 	Env         []string      // extra environment (e.g. GOFM_QUICK=1)
-	Jupyter     string        // jupyter executable; default /usr/bin/jupyter if present, else from PATH
+	Jupyter     string        // jupyter executable; default DefaultJupyter()
 }
 
 // Problem is one thing wrong with an executed notebook.
@@ -71,16 +71,37 @@ func (o *Options) tools() error {
 		o.Timeout = 30 * time.Minute
 	}
 	if o.Jupyter == "" {
-		o.Jupyter = "/usr/bin/jupyter"
-		if _, err := os.Stat(o.Jupyter); err != nil {
-			p, err := exec.LookPath("jupyter")
-			if err != nil {
-				return fmt.Errorf("nbrun: jupyter not found; run `make install` (kernel/install.sh) first")
-			}
-			o.Jupyter = p
+		j, err := DefaultJupyter()
+		if err != nil {
+			return err
 		}
+		o.Jupyter = j
 	}
 	return nil
+}
+
+// DefaultJupyter returns the jupyter executable that `make install` (kernel/install.sh)
+// set up: the one in the project's venv (GOFM_VENV, default ~/.local/share/gofm/venv),
+// else Debian's /usr/bin/jupyter (the classic-Notebook fallback), else the first on PATH.
+func DefaultJupyter() (string, error) {
+	venv := os.Getenv("GOFM_VENV")
+	if venv == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			venv = filepath.Join(home, ".local", "share", "gofm", "venv")
+		}
+	}
+	for _, p := range []string{filepath.Join(venv, "bin", "jupyter"), "/usr/bin/jupyter"} {
+		if venv == "" && p != "/usr/bin/jupyter" {
+			continue
+		}
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath("jupyter"); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("nbrun: jupyter not found; run `make install` (kernel/install.sh) first")
 }
 
 // KernelInstalled reports whether the kernelspec is registered with Jupyter.
