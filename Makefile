@@ -17,7 +17,7 @@ VENV := $(or $(GOFM_VENV),$(HOME)/.local/share/gofm/venv)
 PY = $(shell if [ -x "$(VENV)/bin/python" ]; then echo "$(VENV)/bin/python"; else echo /usr/bin/python3; fi)
 OUT ?= out
 
-.PHONY: all install data run test vet unit kernel-check browser-test notebooks notebooks-quick lab bench table gpucheck
+.PHONY: all install data run test vet unit kernel-check browser-test notebooks notebooks-quick lab bench table gpucheck docker-test
 
 all: run
 
@@ -56,6 +56,10 @@ kernel-check:
 ## browser-test: JupyterLab in Debian's chromium (playwright-core from npm): notebooks 01 and 03 Run All, outputs, plots, LaTeX, token, loopback, console; screenshots in $(OUT)/e2e (~1.5 min).
 browser-test:
 	OUT=$(OUT) bash kernel/e2e/run.sh
+
+## docker-test: build docker/Dockerfile with podman and test the image: quick notebooks inside, the browser test against its JupyterLab (~20 min; not part of test).
+docker-test:
+	OUT=$(abspath $(OUT)) bash docker/test.sh
 
 ## lab: start JupyterLab on 127.0.0.1 with a token (printed in its URL), at notebooks/ (LAB_PORT, default 8888).
 lab: install

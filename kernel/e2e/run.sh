@@ -10,7 +10,10 @@
 #
 # Knobs: OUT (default out), GOFM_VENV (the JupyterLab venv), LAB_NOTEBOOKS (comma-
 # separated notebook names; default notebooks 01 and 03), CHROMIUM (the browser;
-# default /usr/bin/chromium, installed with apt when missing).
+# default /usr/bin/chromium, installed with apt when missing), LAB_SERVER (a bash
+# command that runs the server in the foreground instead of the venv's JupyterLab, e.g.
+# in a container: docker/test.sh; it gets LAB_PORT, LAB_TOKEN and LAB_NOTEBOOK_DIR,
+# the served folder relative to the repository root, in its environment).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -24,7 +27,8 @@ say() { printf 'browser-test: %s\n' "$*"; }
 die() { printf 'browser-test: error: %s\n' "$*" >&2; exit 1; }
 
 # --- what the test needs -----------------------------------------------------------------
-[ -x "$VENV/bin/jupyter-lab" ] || die "JupyterLab is not installed in $VENV: run make install (kernel/install.sh) first; it says why when it cannot install JupyterLab"
+[ -n "${LAB_SERVER:-}" ] || [ -x "$VENV/bin/jupyter-lab" ] \
+  || die "JupyterLab is not installed in $VENV: run make install (kernel/install.sh) first; it says why when it cannot install JupyterLab"
 if [ ! -x "$CHROMIUM" ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo"; else
     die "$CHROMIUM not found: install Debian's chromium (sudo apt-get install -y chromium) or set CHROMIUM to a Chromium executable"
@@ -53,19 +57,23 @@ done
 case "$OUTDIR" in "$ROOT"/*) ;; *) die "OUT must be inside the repository ($ROOT), so the notebooks' first cell finds its go.mod";; esac
 
 # --- the server ----------------------------------------------------------------------------------
-PY="$VENV/bin/python"
-PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-TOKEN="$("$PY" -c 'import secrets; print(secrets.token_hex(24))')"
-root_flag=()
-[ "$(id -u)" = 0 ] && root_flag=(--allow-root)
-# Fresh user settings and workspace, so nothing a person did in their own JupyterLab
-# changes what the test sees; the venv's site settings (kernel/install.sh) still apply.
-mkdir -p "$OUTDIR/lab-settings" "$OUTDIR/lab-workspaces"
+PORT="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+TOKEN="$(node -p 'require("crypto").randomBytes(24).toString("hex")')"
 say "starting JupyterLab on 127.0.0.1:$PORT (log: $OUTDIR/lab.log)"
 # setsid: the server and its kernels get a process group of their own, stopped together below.
-JUPYTERLAB_SETTINGS_DIR="$OUTDIR/lab-settings" JUPYTERLAB_WORKSPACES_DIR="$OUTDIR/lab-workspaces" GOFM_QUICK=1 \
-  setsid "$VENV/bin/jupyter-lab" --ip=127.0.0.1 --port="$PORT" --ServerApp.port_retries=0 --no-browser "${root_flag[@]}" \
-  --ServerApp.root_dir="$OUTDIR/notebooks" --IdentityProvider.token="$TOKEN" >"$OUTDIR/lab.log" 2>&1 &
+if [ -n "${LAB_SERVER:-}" ]; then
+  LAB_PORT="$PORT" LAB_TOKEN="$TOKEN" LAB_NOTEBOOK_DIR="${OUTDIR#"$ROOT"/}/notebooks" \
+    setsid bash -c "$LAB_SERVER" >"$OUTDIR/lab.log" 2>&1 &
+else
+  root_flag=()
+  [ "$(id -u)" = 0 ] && root_flag=(--allow-root)
+  # Fresh user settings and workspace, so nothing a person did in their own JupyterLab
+  # changes what the test sees; the venv's site settings (kernel/install.sh) still apply.
+  mkdir -p "$OUTDIR/lab-settings" "$OUTDIR/lab-workspaces"
+  JUPYTERLAB_SETTINGS_DIR="$OUTDIR/lab-settings" JUPYTERLAB_WORKSPACES_DIR="$OUTDIR/lab-workspaces" GOFM_QUICK=1 \
+    setsid "$VENV/bin/jupyter-lab" --ip=127.0.0.1 --port="$PORT" --ServerApp.port_retries=0 --no-browser "${root_flag[@]}" \
+    --ServerApp.root_dir="$OUTDIR/notebooks" --IdentityProvider.token="$TOKEN" >"$OUTDIR/lab.log" 2>&1 &
+fi
 SERVER=$!
 stop() {
   kill -TERM -- "-$SERVER" 2>/dev/null || true
