@@ -17,7 +17,7 @@ VENV := $(or $(GOFM_VENV),$(HOME)/.local/share/gofm/venv)
 PY = $(shell if [ -x "$(VENV)/bin/python" ]; then echo "$(VENV)/bin/python"; else echo /usr/bin/python3; fi)
 OUT ?= out
 
-.PHONY: all install data run test vet unit kernel-check browser-test notebooks notebooks-quick lab bench table gpucheck docker-test
+.PHONY: all install data run test vet unit kernel-check browser-test notebooks notebooks-quick lab bench table gpucheck fuzz docker-test
 
 all: run
 
@@ -38,7 +38,7 @@ notebooks:
 notebooks-quick:
 	$(GO) run ./cmd/nbrun -quick -out $(OUT)/notebooks-quick
 
-## test: gofmt and vet, unit tests, the kernel protocol check,
+## test: gofmt and vet, unit tests (with the fuzz targets' seed corpora), the kernel protocol check,
 ## every notebook in quick mode (09 and 10 read MNIST, so it fetches the data first, as run does)
 ## and the JupyterLab browser test.
 test: install data vet unit kernel-check notebooks-quick browser-test
@@ -60,6 +60,10 @@ browser-test:
 ## docker-test: build docker/Dockerfile with podman and test the image: quick notebooks inside, the browser test against its JupyterLab (~20 min; not part of test).
 docker-test:
 	OUT=$(abspath $(OUT)) bash docker/test.sh
+
+## fuzz: every fuzz target for FUZZTIME each (default 20s), one after another.
+fuzz:
+	FUZZTIME=$(or $(FUZZTIME),20s) bash scripts/fuzz.sh
 
 ## lab: start JupyterLab on 127.0.0.1 with a token (printed in its URL), at notebooks/ (LAB_PORT, default 8888).
 lab: install

@@ -211,12 +211,20 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 }
 
 func writeLoss(m *recipe.Model, path string) error {
-	loss := m.Run().History().Loss
+	h := m.Run().History()
+	loss := h.Loss
 	if len(loss) == 0 {
 		return nil
 	}
+	var steps []float64 // nil: 1, 2, ...; after a resume without history.json, from h.Start+1
+	if h.Start > 0 {
+		steps = make([]float64, len(loss))
+		for i := range steps {
+			steps[i] = float64(h.Start + int64(i) + 1)
+		}
+	}
 	p, err := plots.LossCurve(plots.Options{Title: "training loss", XLabel: "step", YLabel: "loss", LogY: true, NoLegend: true}, 0,
-		plots.Series{Name: "loss", Y: loss})
+		plots.Series{Name: "loss", X: steps, Y: loss})
 	if err != nil {
 		return err
 	}

@@ -6,10 +6,11 @@ import (
 )
 
 // Assignment solves the linear assignment problem for the square cost matrix
-// cost (n rows of n finite values): it returns the permutation perm that
-// minimises total = sum_i cost[i][perm[i]], i.e. row i is matched to column
-// perm[i]. The solution is exact (up to float64 rounding in the sums); among
-// several optimal matchings an arbitrary one is returned.
+// cost (n rows of n finite values, each at most MaxCost(n) in magnitude): it
+// returns the permutation perm that minimises total = sum_i cost[i][perm[i]],
+// i.e. row i is matched to column perm[i]. The solution is exact (up to
+// float64 rounding in the sums); among several optimal matchings an
+// arbitrary one is returned.
 //
 // The algorithm is Jonker-Volgenant's shortest augmenting path method,
 // started from auction prices for n >= 64 (see the package documentation):
@@ -32,6 +33,9 @@ func Assignment(cost [][]float64) (perm []int, total float64, err error) {
 		}
 		copy(flat[i*n:], row)
 	}
+	if i, j, c, bad := tooLarge(flat, n); bad {
+		return nil, 0, fmt.Errorf("coupling: Assignment: |cost[%d][%d]| = %g exceeds MaxCost(%d) = %g, beyond which the solver's sums overflow float64; rescale the costs (the optimal matching does not change)", i, j, c, n, MaxCost(n))
+	}
 	var ws lapWorkspace
 	perm = make([]int, n)
 	ws.solve(n, flat, perm)
@@ -39,6 +43,25 @@ func Assignment(cost [][]float64) (perm []int, total float64, err error) {
 		total += cost[i][j]
 	}
 	return perm, total, nil
+}
+
+// MaxCost is the largest cost magnitude Assignment accepts for an n x n
+// matrix: math.MaxFloat64 / (4 (n + 1)), about 4e304 for n = 1024. The
+// solver's prices, shortest-path lengths and the returned total are sums of
+// at most n + 1 costs and cost differences (each at most twice the largest
+// |cost|), so with every |cost| below this bound none of them overflows.
+func MaxCost(n int) float64 { return math.MaxFloat64 / (4 * float64(n+1)) }
+
+// tooLarge returns the first entry of the row-major n x n matrix c whose
+// magnitude exceeds MaxCost(n) (+Inf included), with bad true.
+func tooLarge(c []float64, n int) (i, j int, v float64, bad bool) {
+	limit := MaxCost(n)
+	for k, x := range c {
+		if !(math.Abs(x) <= limit) {
+			return k / n, k % n, x, true
+		}
+	}
+	return 0, 0, 0, false
 }
 
 // lapWorkspace holds the scratch arrays of the solver so that repeated calls

@@ -99,6 +99,9 @@ func (ExactOT) Pair(x0, x1 [][]float64, _ *rand.Rand) (x0p, x1p [][]float64, err
 	}
 	cost, perm := s.cost[:n*n], s.perm[:n]
 	sqDistMatrix(cost, x0, x1)
+	if err := checkSqDists("ExactOT", cost, n); err != nil {
+		return nil, nil, err
+	}
 	s.ws.solve(n, cost, perm)
 	x0p = append([][]float64(nil), x0...)
 	x1p = make([][]float64, n)
@@ -124,6 +127,9 @@ func OTPermutation(x0, x1 [][]float64) (perm []int, meanSqDist float64, err erro
 	}
 	cost := s.cost[:n*n]
 	sqDistMatrix(cost, x0, x1)
+	if err := checkSqDists("OTPermutation", cost, n); err != nil {
+		return nil, 0, err
+	}
 	perm = make([]int, n)
 	s.ws.solve(n, cost, perm)
 	var total float64
@@ -131,6 +137,15 @@ func OTPermutation(x0, x1 [][]float64) (perm []int, meanSqDist float64, err erro
 		total += cost[i*n+j]
 	}
 	return perm, total / float64(n), nil
+}
+
+// checkSqDists reports a squared distance in the n x n matrix c that the
+// exact solver cannot take (see MaxCost; +Inf when it overflowed).
+func checkSqDists(who string, c []float64, n int) error {
+	if i, j, v, bad := tooLarge(c, n); bad {
+		return fmt.Errorf("coupling: %s: the squared distance |x0[%d] - x1[%d]|^2 = %g exceeds %g (MaxCost for %d points), beyond which the solver's sums overflow float64; rescale the points", who, i, j, v, MaxCost(n), n)
+	}
+	return nil
 }
 
 // sqDistMatrix fills c (row-major len(a) x len(b)) with |a_i - b_j|^2.

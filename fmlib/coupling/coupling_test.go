@@ -210,6 +210,8 @@ func TestAssignmentErrors(t *testing.T) {
 		{"ragged", [][]float64{{1, 2}, {3}}, "row 1"},
 		{"nan", [][]float64{{1, math.NaN()}, {3, 4}}, "cost[0][1]"},
 		{"inf", [][]float64{{1, 2}, {math.Inf(1), 4}}, "finite"},
+		// Finite, but the solver's price differences would overflow.
+		{"too large", [][]float64{{1, -math.MaxFloat64}, {3, 4}}, "MaxCost(2)"},
 	}
 	for _, c := range cases {
 		if _, _, err := Assignment(c.cost); err == nil || !strings.Contains(err.Error(), c.want) {
@@ -336,6 +338,31 @@ func TestCouplerErrors(t *testing.T) {
 	}
 	if _, _, err := (Sinkhorn{Epsilon: 0.1}).Pair(ok, ok, nil); err == nil {
 		t.Error("Sinkhorn with nil rng: want an error")
+	}
+}
+
+// Points whose squared distances overflow float64, or a temperature that
+// float64 cannot resolve against the costs, are errors that say what to
+// change, not pairings computed from Inf or NaN.
+func TestScaleErrors(t *testing.T) {
+	ok := [][]float64{{0, 0}, {1, 1}}
+	huge := [][]float64{{0, 0}, {2e154, 0}} // (2e154)^2 = 4e308 > MaxFloat64
+	rng := rand.New(rand.NewPCG(1, 1))
+	cases := []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"ExactOT", func() error { _, _, err := (ExactOT{}).Pair(huge, ok, nil); return err }, "rescale the points"},
+		{"OTPermutation", func() error { _, _, err := OTPermutation(ok, huge); return err }, "rescale the points"},
+		{"Sinkhorn", func() error { _, _, err := (Sinkhorn{Epsilon: 0.1}).Pair(huge, ok, rng); return err }, "rescale the points"},
+		// eps = 1e-20 * mean cost: 1e-20 of the largest cost, far below minRelTemp.
+		{"Sinkhorn tiny Epsilon", func() error { _, err := (Sinkhorn{Epsilon: 1e-20}).Plan(ok, ok); return err }, "raise Epsilon"},
+	}
+	for _, c := range cases {
+		if err := c.run(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
 	}
 }
 

@@ -223,9 +223,13 @@ func (s Sinkhorn) solve(st *sinkState, x0, x1 [][]float64) (*Plan, error) {
 	st.u, st.v, st.uNew = grow(st.u, n), grow(st.v, m), grow(st.uNew, n)
 	c, k, f, g, u, v := st.c, st.k, st.f, st.g, st.u, st.v
 	sqDistMatrix(c, x0, x1)
-	var meanC float64
+	var meanC, maxC float64
 	for _, x := range c {
 		meanC += x
+		maxC = max(maxC, x)
+	}
+	if math.IsInf(meanC, 0) {
+		return nil, fmt.Errorf("coupling: Sinkhorn: the squared distances between the points overflow float64 (or their sum does); rescale the points")
 	}
 	meanC /= float64(n * m)
 	a, b := 1/float64(n), 1/float64(m)
@@ -245,6 +249,12 @@ func (s Sinkhorn) solve(st *sinkState, x0, x1 [][]float64) (*Plan, error) {
 	eps := s.Epsilon * meanC
 	out.Eps = eps
 	inv := 1 / eps
+	if math.IsInf(eps, 0) || math.IsInf(inv, 0) {
+		return nil, fmt.Errorf("coupling: Sinkhorn: Epsilon = %g times the mean squared distance %g gives the temperature %g, whose inverse is outside float64's range; use an Epsilon of about 0.01 to 10, or rescale the points", s.Epsilon, meanC, eps)
+	}
+	if eps < minRelTemp*maxC {
+		return nil, fmt.Errorf("coupling: Sinkhorn: Epsilon = %g gives the temperature %g, below %g of the largest squared distance %g, where float64 rounding of the costs swamps the plan; raise Epsilon (0.01 to 0.05 is close to exact OT; ExactOT is exact)", s.Epsilon, eps, minRelTemp, maxC)
+	}
 
 	// Workers: contiguous row blocks; one block below parallelMinEntries.
 	nw := 1
@@ -393,6 +403,14 @@ func (s Sinkhorn) solve(st *sinkState, x0, x1 [][]float64) (*Plan, error) {
 	}
 	return out, nil
 }
+
+// minRelTemp is the smallest temperature eps Sinkhorn accepts relative to
+// the largest cost. The kernel's exponents (f_i + g_j - C_ij) / eps carry an
+// absolute rounding error of a few ulps of the costs divided by eps, about
+// 1e-16 * max C / eps: at 1e-10 that is ~1e-6, harmless, while far below it
+// whole rows or columns of the kernel round to 0 or overflow. Epsilon (the
+// temperature relative to the mean cost) of 0.01 and up is never near it.
+const minRelTemp = 1e-10
 
 // parallelMinEntries: plans with fewer entries are swept on one goroutine.
 const parallelMinEntries = 1 << 16

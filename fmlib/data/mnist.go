@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/big"
 	"os"
 	"path/filepath"
 )
@@ -98,23 +99,40 @@ func parseIDX(raw []byte, magic uint32, name string) ([]int, []uint8, error) {
 		return nil, nil, fmt.Errorf("data: %s is too short for an IDX header (%d bytes); it is truncated: fetch it again with %s", name, len(raw), FetchHint)
 	}
 	dims := make([]int, nd)
-	size := 1
 	for i := range dims {
 		dims[i] = int(binary.BigEndian.Uint32(raw[4+4*i:]))
 		if dims[i] <= 0 || dims[i] > 1<<28 {
 			return nil, nil, fmt.Errorf("data: %s: dimension %d is %d; the header is corrupt", name, i, dims[i])
 		}
-		size *= dims[i]
 	}
 	payload := raw[4+4*nd:]
+	// The product of the dimensions can overflow int (three of up to 2^28
+	// each); any product beyond the payload's length is a truncated file.
+	size := 1
+	for _, d := range dims {
+		if size > len(payload)/d {
+			size = len(payload) + 1
+			break
+		}
+		size *= d
+	}
 	if len(payload) != size {
 		what := "truncated"
 		if len(payload) > size {
 			what = "longer than its header says (corrupt)"
 		}
-		return nil, nil, fmt.Errorf("data: %s is %s: %d data bytes for dimensions %v (%d expected); fetch it again with %s", name, what, len(payload), dims, size, FetchHint)
+		return nil, nil, fmt.Errorf("data: %s is %s: %d data bytes for dimensions %v (%s expected); fetch it again with %s", name, what, len(payload), dims, product(dims), FetchHint)
 	}
 	return dims, payload, nil
+}
+
+// product writes the product of dims exactly (it may exceed int64).
+func product(dims []int) string {
+	p := big.NewInt(1)
+	for _, d := range dims {
+		p.Mul(p, big.NewInt(int64(d)))
+	}
+	return p.String()
 }
 
 // ReadIDXImages reads an IDX3 unsigned-byte image file (optionally gzipped,

@@ -89,6 +89,9 @@ func TestLoadMNISTErrors(t *testing.T) {
 		{"bad label", idx(idxImages, []int{2, 28, 28}, px), idx(idxLabels, []int{2}, []byte{1, 12}), "want 0..9"},
 		{"wrong size", idx(idxImages, []int{2, 14, 56}, px), idx(idxLabels, []int{2}, []byte{1, 2}), "want 28x28"},
 		{"header cut", []byte{0, 0, 8}, idx(idxLabels, []int{2}, []byte{1, 2}), "too short"},
+		// 2^28 * 2^28 * 2^8 = 2^64 bytes: the product wraps to 0 in int64,
+		// which must not match the empty payload.
+		{"dimensions overflow", idx(idxImages, []int{1 << 28, 1 << 28, 1 << 8}, nil), idx(idxLabels, []int{2}, []byte{1, 2}), "18446744073709551616 expected"},
 		{"corrupt gzip", gz(idx(idxImages, []int{2, 28, 28}, px))[:40], idx(idxLabels, []int{2}, []byte{1, 2}), "gzip"},
 	} {
 		dir := t.TempDir()

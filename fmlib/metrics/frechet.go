@@ -14,7 +14,8 @@ import (
 // eigensolver is accurate to about d * 2.2e-16 * ||S|| (d the dimension), so
 // 1e-9 leaves room for d up to millions while still rejecting matrices that
 // are really indefinite. The same relative bound applies to the asymmetry
-// |S_ij - S_ji|.
+// |S_ij - S_ji|. Eigenvalues above -2.2e-308 (the smallest normal float64,
+// below which rounding is absolute) always count as rounding error.
 const PSDTolerance = 1e-9
 
 // Gaussian is the mean and covariance of a d-dimensional Gaussian: Mean has
@@ -65,6 +66,13 @@ func fit(who, name string, x [][]float64) ([]float64, *mat.SymDense, error) {
 	}
 	cov := mat.NewSymDense(d, nil)
 	cov.SymOuterK(1/float64(n-1), xc.T()) // Xcᵀ Xc / (n-1)
+	for i := range d {
+		for j := i; j < d; j++ {
+			if v := cov.At(i, j); math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, nil, fmt.Errorf("metrics: %s: the covariance of %s overflows float64 (entry [%d][%d] is %v); rescale the features", who, name, i, j, v)
+			}
+		}
+	}
 	return mu, cov, nil
 }
 
@@ -174,7 +182,10 @@ func symmetric(who, name string, s [][]float64, d int) (*mat.SymDense, error) {
 // sqrtFactor returns B = Q diag(sqrt(max(lambda, 0))) for the spectral
 // decomposition S = Q diag(lambda) Qᵀ, so that S^{1/2} = B Qᵀ and S = B Bᵀ
 // up to the clipped eigenvalues. Eigenvalues below -PSDTolerance * max|lambda|
-// are an error: S is not a covariance.
+// are an error: S is not a covariance. Below the smallest normal float64
+// (2.2e-308) rounding is absolute, in steps of 5e-324, so no relative bound
+// holds there: eigenvalues above -2.2e-308 are always clipped (changing the
+// distance by less than d * 2.2e-308).
 func sqrtFactor(who, name string, s *mat.SymDense) (*mat.Dense, error) {
 	var eig mat.EigenSym
 	if !eig.Factorize(s, true) {
@@ -182,7 +193,7 @@ func sqrtFactor(who, name string, s *mat.SymDense) (*mat.Dense, error) {
 	}
 	vals := eig.Values(nil) // ascending
 	top := math.Max(math.Abs(vals[0]), math.Abs(vals[len(vals)-1]))
-	if vals[0] < -PSDTolerance*top {
+	if vals[0] < -max(PSDTolerance*top, math.Float64frombits(1<<52)) {
 		return nil, fmt.Errorf("metrics: %s: %s has eigenvalue %g (largest magnitude %g); a covariance must be positive semi-definite", who, name, vals[0], top)
 	}
 	var q mat.Dense
@@ -212,6 +223,11 @@ func frechet(who string, mu1 []float64, s1 *mat.SymDense, mu2 []float64, s2 *mat
 	}
 	var c mat.Dense
 	c.Mul(b2.T(), b1)
+	for _, v := range c.RawMatrix().Data {
+		if math.IsNaN(v) || math.IsInf(v, 0) { // gonum's SVD panics on NaN
+			return 0, fmt.Errorf("metrics: %s: the cross term of the covariances overflows float64; rescale the features", who)
+		}
+	}
 	var svd mat.SVD
 	if !svd.Factorize(&c, mat.SVDNone) {
 		return 0, fmt.Errorf("metrics: %s: the singular value decomposition of the cross term did not converge; check the inputs for huge or denormal values", who)

@@ -209,6 +209,8 @@ func TestFrechetErrors(t *testing.T) {
 		{"mismatched dims", ok, [][]float64{{1, 2, 3}, {4, 5, 6}}, "dimensions differ"},
 		{"NaN", ok, [][]float64{{1, math.NaN()}, {0, 0}}, "must be finite"},
 		{"ragged", [][]float64{{1, 2}, {3}}, ok, "ragged"},
+		// Deviations of 1e155 square to +Inf in the covariance.
+		{"covariance overflows", ok, [][]float64{{1e155, 0}, {-1e155, 0}}, "covariance of y overflows"},
 	} {
 		if _, err := metrics.Frechet(c.x, c.y); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Frechet, %s: error %v, want one mentioning %q", c.name, err, c.want)
@@ -232,6 +234,9 @@ func TestFrechetErrors(t *testing.T) {
 		{"Inf covariance", []float64{0, 0}, []float64{0, 0}, id, [][]float64{{1, 0}, {0, math.Inf(1)}}, "finite"},
 		{"not symmetric", []float64{0, 0}, []float64{0, 0}, id, [][]float64{{1, 0.5}, {0, 1}}, "not symmetric"},
 		{"indefinite", []float64{0, 0}, []float64{0, 0}, [][]float64{{1, 2}, {2, 1}}, id, "positive semi-definite"},
+		// Finite entries whose eigenvalue 2e308 overflows: an error, not a
+		// panic in the SVD.
+		{"eigenvalue overflows", []float64{0, 0}, []float64{0, 0}, [][]float64{{1e308, 1e308}, {1e308, 1e308}}, id, "rescale"},
 	} {
 		if _, err := metrics.FrechetFromMoments(c.mu1, c.s1, c.mu2, c.s2); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("FrechetFromMoments, %s: error %v, want one mentioning %q", c.name, err, c.want)
@@ -241,6 +246,12 @@ func TestFrechetErrors(t *testing.T) {
 	// is 1e-13 below PSD, well inside PSDTolerance (1e-9).
 	if _, err := metrics.FrechetFromMoments([]float64{0, 0}, diag(1, -1e-13), []float64{0, 0}, id); err != nil {
 		t.Errorf("tiny negative eigenvalue: %v", err)
+	}
+	// Subnormal features: the eigenvalues of their covariance are rounded in
+	// absolute steps of 5e-324, far beyond PSDTolerance relative to 5e-317,
+	// and still within rounding of PSD.
+	if _, err := metrics.FrechetFromMoments([]float64{0, 0}, diag(5e-317, -5e-324), []float64{0, 0}, id); err != nil {
+		t.Errorf("subnormal covariance: %v", err)
 	}
 }
 

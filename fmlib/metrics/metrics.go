@@ -66,7 +66,12 @@ func EnergyDistance(x, y [][]float64) (float64, error) {
 	xy := pairSum(fx, fy, d, false, k) / (n * m)
 	xx := 2 * pairSum(fx, fx, d, true, k) / (n * (n - 1))
 	yy := 2 * pairSum(fy, fy, d, true, k) / (m * (m - 1))
-	return 2*xy - xx - yy, nil
+	e := 2*xy - xx - yy
+	if math.IsNaN(e) || math.IsInf(e, 0) {
+		// A distance (or a sum of them) overflowed: Inf, or Inf - Inf = NaN.
+		return 0, fmt.Errorf("metrics: EnergyDistance: the distances between the points overflow float64 (the squared distance must stay below %g); rescale the points", math.MaxFloat64)
+	}
+	return e, nil
 }
 
 // MMD returns the unbiased estimate of the squared maximum mean discrepancy
@@ -94,6 +99,11 @@ func MMD(x, y [][]float64, bandwidths []float64) (float64, error) {
 			return 0, fmt.Errorf("metrics: MMD: bandwidths[%d] = %v, want a finite value > 0", i, h)
 		}
 		coef[i] = -1 / (2 * h * h)
+		if math.IsInf(coef[i], 0) || coef[i] == 0 {
+			// 2 h^2 underflowed to 0 or overflowed: exp(coef |a-b|^2) would be
+			// NaN (-Inf * 0) or 1 for every pair.
+			return 0, fmt.Errorf("metrics: MMD: bandwidths[%d] = %v, whose square is outside float64's range; use bandwidths on the scale of the data (rescale the points if they are that small or large)", i, h)
+		}
 	}
 	k := newRBF(coef)
 	fx, fy, d, err := checkTwo("MMD", x, y, 2)

@@ -222,6 +222,10 @@ func TestErrors(t *testing.T) {
 		{"mmd nan", second(MMD(ok, [][]float64{{1, math.NaN()}, {0, 0}}, nil)), "y: points: row 0"},
 		{"mmd bandwidth", second(MMD(ok, ok, []float64{1, 0})), "bandwidths[1]"},
 		{"mmd empty", second(MMD(nil, ok, nil)), "empty"},
+		// 2 h^2 underflows to 0: exp(-|a-b|^2 / 0) would be NaN for equal points.
+		{"mmd tiny bandwidth", second(MMD(ok, ok, []float64{1, 1e-200})), "bandwidths[1] = 1e-200"},
+		// |1e155|^2 overflows: the distance is +Inf and the estimate Inf - Inf.
+		{"ed overflow", second(EnergyDistance(ok, [][]float64{{0, 0}, {1e155, 0}})), "rescale the points"},
 		{"w2 sizes", second(W2(ok, [][]float64{{1, 1}})), "equal sizes"},
 		{"w2 dims", second(W2(ok, [][]float64{{1}, {2}})), "dimensions differ"},
 		{"nll empty", third(NLL(nil)), "no log-likelihood"},

@@ -8,8 +8,9 @@ import (
 )
 
 // HostField is a velocity field evaluated on the host in float64: it returns
-// u_t at every row of x (for example probpath.Empirical.Velocity, the exact
-// marginal field of a dataset).
+// u_t at every row of x, one row of the same length per point (for example
+// probpath.Empirical.Velocity, the exact marginal field of a dataset). It may
+// write its result over the rows of x and return them: SolveHost copies it.
 type HostField func(x [][]float64, t float64) ([][]float64, error)
 
 // SolveHost integrates dx/dt = f(t, x) on the host in float64 with a
@@ -35,6 +36,12 @@ func SolveHost(f HostField, x0 [][]float64, t0, t1 float64, opts Options) (*Poin
 	if math.IsNaN(t0) || math.IsNaN(t1) || math.IsInf(t0, 0) || math.IsInf(t1, 0) || t0 == t1 {
 		return nil, fmt.Errorf("ode.SolveHost: times t0 = %v, t1 = %v must be finite and different", t0, t1)
 	}
+	// The step must be a normal float64: t1 - t0 overflowing gives an
+	// infinite step, and a step that underflows (to 0, or to a subnormal
+	// with few significant bits) would silently move the points too little.
+	if h := math.Abs((t1 - t0) / float64(opts.Steps)); math.IsInf(h, 0) || h < math.Float64frombits(1<<52) {
+		return nil, fmt.Errorf("ode.SolveHost: the step (t1 - t0) / Steps = (%v - %v) / %d is %v, outside float64's normal range (%g to %g in magnitude); use times of ordinary size", t1, t0, opts.Steps, (t1-t0)/float64(opts.Steps), math.Float64frombits(1<<52), math.MaxFloat64)
+	}
 	n, d, err := points.Check(x0)
 	if err != nil {
 		return nil, fmt.Errorf("ode.SolveHost: %w", err)
@@ -57,7 +64,15 @@ func SolveHost(f HostField, x0 [][]float64, t0, t1 float64, opts Options) (*Poin
 	}
 	h := (t1 - t0) / float64(opts.Steps)
 	s := tb.Stages()
+	// k[st] holds the field's value at stage st, copied out of what the
+	// field returned: a field may reuse or write over its input rows.
 	k := make([][][]float64, s)
+	for st := range k {
+		k[st] = make([][]float64, n)
+		for i := range k[st] {
+			k[st][i] = make([]float64, d)
+		}
+	}
 	stage := make([][]float64, n)
 	for i := range stage {
 		stage[i] = make([]float64, d)
@@ -81,7 +96,12 @@ func SolveHost(f HostField, x0 [][]float64, t0, t1 float64, opts Options) (*Poin
 			if len(kst) != n {
 				return nil, fmt.Errorf("ode.SolveHost: the field returned %d rows for %d points", len(kst), n)
 			}
-			k[st] = kst
+			for i, row := range kst {
+				if len(row) != d {
+					return nil, fmt.Errorf("ode.SolveHost: the field returned %d coordinates for point %d at t = %g, want %d (the points' dimension)", len(row), i, t+tb.C[st]*h, d)
+				}
+				copy(k[st][i], row)
+			}
 		}
 		tEnd := t0 + float64(step+1)*h
 		if step == opts.Steps-1 {

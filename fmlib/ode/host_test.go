@@ -95,9 +95,49 @@ func TestSolveHostErrors(t *testing.T) {
 		{"no steps", hostLinear, good, Options{Method: RK4}, "Steps = 0"},
 		{"ragged", hostLinear, [][]float64{{1, 0}, {1}}, Options{Method: RK4, Steps: 1}, "ragged"},
 		{"blow-up", blowUp, [][]float64{{1e100, 0}}, Options{Method: Euler, Steps: 3}, "NaN/Inf"},
+		{"short row", func(x [][]float64, _ float64) ([][]float64, error) { return [][]float64{{1}}, nil }, good, Options{Method: RK4, Steps: 1}, "1 coordinates for point 0"},
+		{"long row", func(x [][]float64, _ float64) ([][]float64, error) { return [][]float64{{1, 2, 3}}, nil }, good, Options{Method: RK4, Steps: 1}, "want 2"},
+		{"rows missing", func(x [][]float64, _ float64) ([][]float64, error) { return nil, nil }, good, Options{Method: RK4, Steps: 1}, "0 rows for 1 points"},
 	} {
 		if _, err := SolveHost(c.f, c.x, 0, 1, c.opts); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
+		}
+	}
+	// Steps outside float64's normal range: one that underflows to 0 (the
+	// points would not move) and one that overflows (t1 - t0 = +Inf).
+	for _, c := range []struct{ t0, t1 float64 }{{0, 5e-324}, {-1e308, 1e308}} {
+		if _, err := SolveHost(hostLinear, good, c.t0, c.t1, Options{Method: Euler, Steps: 47}); err == nil || !strings.Contains(err.Error(), "normal range") {
+			t.Errorf("times %v -> %v: error %v, want one about the step's range", c.t0, c.t1, err)
+		}
+	}
+}
+
+// A field may compute in place: write u_t over the rows it is given and
+// return them. The stages must not share that memory (RK4 weighs all four).
+func TestSolveHostFieldWritesOverItsInput(t *testing.T) {
+	inPlace := func(x [][]float64, tt float64) ([][]float64, error) {
+		u, err := hostLinear(x, tt)
+		for i := range x {
+			copy(x[i], u[i])
+		}
+		return x, err
+	}
+	start := [][]float64{{1, 0}, {-0.5, 2}}
+	for _, m := range []Method{Euler, Midpoint, Heun, RK4} {
+		want, err := SolveHost(hostLinear, start, 0, 1, Options{Method: m, Steps: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := SolveHost(inPlace, start, 0, 1, Options{Method: m, Steps: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want.X {
+			for j := range want.X[i] {
+				if got.X[i][j] != want.X[i][j] { // the same operations: equal bit for bit
+					t.Errorf("%s: in-place field gives %v, allocating field %v", m, got.X, want.X)
+				}
+			}
 		}
 	}
 }

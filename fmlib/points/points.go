@@ -33,7 +33,9 @@ func Check(p [][]float64) (n, d int, err error) {
 	return len(p), d, nil
 }
 
-// ToTensor copies a point set into a new float32 tensor of shape [N, D].
+// ToTensor copies a point set into a new float32 tensor of shape [N, D]. It
+// fails as Check does, and on a coordinate beyond float32's range
+// (|v| > math.MaxFloat32, about 3.4e38), which would become ±Inf.
 func ToTensor(p [][]float64) (*tensors.Tensor, error) {
 	n, d, err := Check(p)
 	if err != nil {
@@ -42,7 +44,11 @@ func ToTensor(p [][]float64) (*tensors.Tensor, error) {
 	flat := make([]float32, n*d)
 	for i, row := range p {
 		for j, v := range row {
-			flat[i*d+j] = float32(v)
+			f := float32(v)
+			if math.IsInf(float64(f), 0) {
+				return nil, fmt.Errorf("points: row %d coordinate %d is %v, beyond the range of float32 (the tensors' type, at most %g in magnitude); rescale the points", i, j, v, math.MaxFloat32)
+			}
+			flat[i*d+j] = f
 		}
 	}
 	return tensors.FromFlatDataAndDimensions(flat, n, d), nil

@@ -61,6 +61,17 @@ func TestRoundTrip(t *testing.T) {
 	if _, err := ToTensor([][]float64{{1}, {1, 2}}); err == nil {
 		t.Error("ToTensor accepted a ragged set")
 	}
+	// Finite in float64 but ±Inf in float32 (MaxFloat32 ~ 3.4e38): an error,
+	// not a tensor holding Inf. MaxFloat32 itself still fits.
+	for _, c := range []struct {
+		v       float64
+		wantErr bool
+	}{{math.MaxFloat32, false}, {-math.MaxFloat32, false}, {3.5e38, true}, {-1e300, true}} {
+		_, err := ToTensor([][]float64{{0, c.v}})
+		if (err != nil) != c.wantErr || (c.wantErr && !strings.Contains(err.Error(), "row 0 coordinate 1")) {
+			t.Errorf("ToTensor with coordinate %g: err = %v, want an error: %v", c.v, err, c.wantErr)
+		}
+	}
 	if _, err := FromTensor(tensors.FromValue([]float32{1, 2})); err == nil || !strings.Contains(err.Error(), "rank 1") {
 		t.Errorf("FromTensor on rank 1: err = %v", err)
 	}

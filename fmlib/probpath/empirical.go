@@ -31,7 +31,26 @@ func (p Affine) coeffsAt(t float64, who string) (schedule.Coeffs, error) {
 	if !(c.Sigma > 0) {
 		return c, fmt.Errorf("probpath.%s: sigma_t = %g at t = %g for %s; the field divides by sigma_t -- use t < 1 or a schedule with sigma_1 > 0 (e.g. CondOT{SigmaMin: 0.01})", who, c.Sigma, t, p.Sched.Name())
 	}
+	s2 := 2 * c.Sigma * c.Sigma
+	if math.IsInf(1/s2, 0) || math.IsInf(c.DSigma/c.Sigma, 0) {
+		return c, fmt.Errorf("probpath.%s: sigma_t = %g at t = %g for %s is so small that 1/sigma_t^2 overflows float64; use a t further from where sigma_t vanishes, or a larger sigma_min", who, c.Sigma, t, p.Sched.Name())
+	}
+	if math.IsInf(s2, 0) {
+		return c, fmt.Errorf("probpath.%s: sigma_t = %g at t = %g for %s is so large that sigma_t^2 overflows float64; use a smaller sigma_max, or a t where sigma_t is smaller", who, c.Sigma, t, p.Sched.Name())
+	}
 	return c, nil
+}
+
+// notFinite returns an error for the first non-finite value of v (row r of
+// the result of who), which comes from distances too large for float64 next
+// to sigma_t; nil when all are finite.
+func notFinite(who string, v []float64, r int, c schedule.Coeffs, t float64) error {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("probpath.%s: the result at query point %d is %v: its squared distances to the data, over 2 sigma_t^2 = %g (t = %g), overflow float64; rescale the points or use a t where sigma_t is larger", who, r, x, 2*c.Sigma*c.Sigma, t)
+		}
+	}
+	return nil
 }
 
 // CondVelocity returns the conditional velocity u_t(x | z) = (sigma'_t /
@@ -55,6 +74,9 @@ func (p Affine) CondVelocity(x, z []float64, t float64) ([]float64, error) {
 			return nil, fmt.Errorf("probpath.CondVelocity: coordinate %d is not finite (x = %v, z = %v)", j, x[j], z[j])
 		}
 		out[j] = k*(x[j]-c.Alpha*z[j]) + c.DAlpha*z[j]
+	}
+	if err := notFinite("CondVelocity", out, 0, c, t); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -214,6 +236,11 @@ func (e Empirical) Velocity(x [][]float64, t float64) ([][]float64, error) {
 			}
 		}
 	})
+	for r, row := range out {
+		if err := notFinite("Empirical.Velocity", row, r, c, t); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
@@ -244,6 +271,11 @@ func (e Empirical) LogDensity(x [][]float64, t float64) ([]float64, error) {
 			out[r] = mx + math.Log(sum) + norm
 		}
 	})
+	for r, v := range out {
+		if err := notFinite("Empirical.LogDensity", []float64{v}, r, c, t); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 

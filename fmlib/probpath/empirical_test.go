@@ -352,6 +352,29 @@ func TestHostErrors(t *testing.T) {
 			_, err := good.CondVelocity([]float64{math.Inf(1)}, []float64{1}, 0.5)
 			return err
 		}},
+		// sigma_1 = 5e-324 > 0, but 1/sigma^2 overflows: 0 * Inf would be NaN.
+		{"sigma_t^2 underflows", "1/sigma_t^2 overflows", func() error {
+			_, err := (Empirical{mustPath(t, schedule.CondOT{SigmaMin: 5e-324}), pts}).Velocity(x, 1)
+			return err
+		}},
+		// sigma_0 = 1e160: sigma^2 overflows, log p would be -Inf everywhere.
+		{"sigma_t^2 overflows", "sigma_t^2 overflows", func() error {
+			_, err := (Empirical{mustPath(t, schedule.VE{SigmaMin: 1, SigmaMax: 1e160}), pts}).LogDensity(x, 0)
+			return err
+		}},
+		// |x - alpha z|^2 = 1e320 overflows: every logit is -Inf.
+		{"far query", "query point 0", func() error {
+			_, err := (Empirical{good, pts}).Velocity([][]float64{{1e160, 0}}, 0.5)
+			return err
+		}},
+		{"far query density", "query point 1", func() error {
+			_, err := (Empirical{good, pts}).LogDensity([][]float64{{0, 0}, {0, -1e160}}, 0.5)
+			return err
+		}},
+		{"cond overflow", "overflow", func() error {
+			_, err := good.CondVelocity([]float64{-1e308}, []float64{1e308}, 0.5)
+			return err
+		}},
 	}
 	for _, c := range cases {
 		err := c.err()

@@ -34,6 +34,10 @@
 // load (truncated, corrupted) is an error that names the file, says how to
 // resume from the previous checkpoint or start over, and leaves every file
 // as it was: nothing is ever overwritten or deleted after a failed load.
+// So is a history.json that does not describe the run (not JSON, fewer
+// losses than the checkpoint's steps, sessions out of order); without a
+// history.json (moved aside) the run resumes with the losses before its
+// checkpoint unknown, which History.Start records.
 //
 // # Stopping
 //

@@ -55,7 +55,11 @@ func NewStore(seed int64) *model.Store {
 
 // History is the record of a run, kept in history.json.
 type History struct {
-	Loss     []float64 `json:"loss"`     // loss of step i+1 at index i
+	// Start is the number of steps done before the first recorded loss: 0,
+	// unless the run was resumed from a checkpoint without its history.json
+	// (moved aside because it was damaged), whose earlier losses are lost.
+	Start    int64     `json:"start,omitempty"`
+	Loss     []float64 `json:"loss"`     // loss of step Start+i+1 at index i
 	Sessions []Session `json:"sessions"` // one per Train call that made progress
 }
 
@@ -125,8 +129,9 @@ func open(store *model.Store, dir string, settings any, mustExist bool) (*Run, e
 	if err := r.checkSettings(settings, len(ckpts) > 0); err != nil {
 		return nil, err
 	}
+	found := false
 	if len(ckpts) > 0 {
-		if err := r.readHistory(); err != nil {
+		if found, err = r.readHistory(); err != nil {
 			return nil, err
 		}
 	}
@@ -138,13 +143,16 @@ func open(store *model.Store, dir string, settings any, mustExist bool) (*Run, e
 	if len(ckpts) > 0 {
 		r.loadedAt = ckpts[len(ckpts)-1]
 		r.loaded = r.Step()
+		if !found { // no history.json: the losses up to the checkpoint are unknown
+			r.history.Start = r.loaded
+		}
 		// history.json is written after the checkpoint: after a crash in
 		// between it may be ahead of the checkpoint, never behind.
-		if int64(len(r.history.Loss)) < r.loaded {
-			return nil, fmt.Errorf("training: %s has %d losses but the checkpoint %s is at step %d: the history was edited or belongs to another run; move %s aside to continue without the old loss curve",
-				filepath.Join(dir, HistoryFile), len(r.history.Loss), r.loadedAt, r.loaded, filepath.Join(dir, HistoryFile))
+		if h := r.history; h.Start+int64(len(h.Loss)) < r.loaded || h.Start > r.loaded {
+			return nil, fmt.Errorf("training: %s has the losses of steps %d to %d but the checkpoint %s is at step %d: the history was edited or belongs to another run; move %s aside to continue without the old loss curve",
+				filepath.Join(dir, HistoryFile), h.Start+1, h.Start+int64(len(h.Loss)), r.loadedAt, r.loaded, filepath.Join(dir, HistoryFile))
 		}
-		r.history.Loss = r.history.Loss[:r.loaded]
+		r.history.Loss = r.history.Loss[:r.loaded-r.history.Start]
 		r.history.Sessions = cutSessions(r.history.Sessions, r.loaded)
 	}
 	return r, nil
@@ -266,19 +274,35 @@ func diffKeys(a, b any) []string {
 	return keys
 }
 
-func (r *Run) readHistory() error {
+// readHistory reads history.json into r.history and checks it; found is
+// false when there is none.
+func (r *Run) readHistory() (found bool, err error) {
 	path := filepath.Join(r.dir, HistoryFile)
 	b, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
-		return nil // checkpoints from elsewhere: no loss curve, but the weights are fine
+		return false, nil // checkpoints from elsewhere: no loss curve, but the weights are fine
 	}
 	if err != nil {
-		return fmt.Errorf("training: reading %s: %w", path, err)
+		return false, fmt.Errorf("training: reading %s: %w", path, err)
+	}
+	corrupt := func(what any) error {
+		return fmt.Errorf("training: %s is corrupt (%v); nothing was changed: move it aside to resume without the old loss curve, or start over in a new directory", path, what)
 	}
 	if err := json.Unmarshal(b, &r.history); err != nil {
-		return fmt.Errorf("training: %s is corrupt (%v); nothing was changed: move it aside to resume without the old loss curve, or start over in a new directory", path, err)
+		return false, corrupt(err)
 	}
-	return nil
+	if r.history.Start < 0 {
+		return false, corrupt(fmt.Sprintf("start %d", r.history.Start))
+	}
+	// Train records sessions one after the other, each with progress.
+	prev := r.history.Start
+	for i, s := range r.history.Sessions {
+		if s.From < prev || s.To <= s.From || !(s.Seconds >= 0) || !(s.StepsPerSec >= 0) || s.Batch < 0 {
+			return false, corrupt(fmt.Sprintf("session %d: steps %d to %d after step %d, %g s, %g steps/s, batch %d", i+1, s.From, s.To, prev, s.Seconds, s.StepsPerSec, s.Batch))
+		}
+		prev = s.To
+	}
+	return true, nil
 }
 
 // writeAtomic is atomicfile.Write with this package's error prefix.
@@ -387,8 +411,8 @@ func (r *Run) Train(ctx context.Context, step StepFunc, opts Options) error {
 		rep = progress.Auto()
 	}
 	start := r.Step()
-	if int64(len(r.history.Loss)) > start {
-		r.history.Loss = r.history.Loss[:start]
+	if n := start - r.history.Start; n >= 0 && int64(len(r.history.Loss)) > n {
+		r.history.Loss = r.history.Loss[:n]
 	}
 	meter := progress.NewMeter(opts.Title, start, opts.Steps, opts.Batch)
 	if start >= opts.Steps {

@@ -335,6 +335,64 @@ func TestCorruptCheckpointIsAnErrorAndKept(t *testing.T) {
 	}
 }
 
+// A run resumes without its history.json (moved aside, as the errors about
+// a damaged one advise): the losses before the checkpoint are unknown,
+// History.Start says where the recorded ones begin, and the next resume
+// reads the new history.
+func TestResumeWithoutHistory(t *testing.T) {
+	dir := t.TempDir()
+	trainedRun(t, dir, 4, 0)
+	if err := os.Rename(filepath.Join(dir, training.HistoryFile), filepath.Join(t.TempDir(), "aside.json")); err != nil {
+		t.Fatal(err)
+	}
+	run, tr, err := session(t, dir, small)
+	if err != nil {
+		t.Fatalf("resuming without history.json: %v", err)
+	}
+	if h := run.History(); run.Resumed() != 4 || h.Start != 4 || len(h.Loss) != 0 || len(h.Sessions) != 0 {
+		t.Fatalf("resumed at %d with history %+v; want step 4, Start 4 and nothing recorded", run.Resumed(), h)
+	}
+	opts := quiet()
+	opts.Steps = 6
+	if err := run.Train(context.Background(), training.Steps(tr.DataStepper(moons(t), small.Batch)), opts); err != nil {
+		t.Fatal(err)
+	}
+	again, _, err := session(t, dir, small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := again.History(); again.Resumed() != 6 || h.Start != 4 || len(h.Loss) != 2 || len(h.Sessions) != 1 || h.Sessions[0].From != 4 {
+		t.Errorf("resumed at %d with history %+v; want step 6, Start 4, the losses of steps 5 and 6 and their session", again.Resumed(), h)
+	}
+}
+
+// A history.json that does not describe the run is an error that names it
+// and leaves it as it was.
+func TestDamagedHistory(t *testing.T) {
+	dir := t.TempDir()
+	trainedRun(t, dir, 4, 0)
+	path := filepath.Join(dir, training.HistoryFile)
+	for _, c := range []struct{ name, json, want string }{
+		{"not JSON", `{"loss": [1,`, "is corrupt"},
+		{"too few losses", `{"loss": [1, 2]}`, "losses of steps 1 to 2"},
+		{"starts after the checkpoint", `{"start": 5, "loss": [1]}`, "losses of steps 6 to 6"},
+		{"session backwards", `{"loss": [1, 2, 3, 4], "sessions": [{"From": 3, "To": 1}]}`, "session 1: steps 3 to 1"},
+		{"sessions overlap", `{"loss": [1, 2, 3, 4], "sessions": [{"From": 0, "To": 3}, {"From": 2, "To": 4}]}`, "session 2: steps 2 to 4 after step 3"},
+		{"negative time", `{"loss": [1, 2, 3, 4], "sessions": [{"From": 0, "To": 4, "Seconds": -1}]}`, "-1 s"},
+	} {
+		if err := os.WriteFile(path, []byte(c.json), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := session(t, dir, small)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: err = %v, want one naming %s and %q", c.name, err, path, c.want)
+		}
+		if b, _ := os.ReadFile(path); string(b) != c.json {
+			t.Errorf("%s: history.json changed after the failed open", c.name)
+		}
+	}
+}
+
 func TestSettingsMismatch(t *testing.T) {
 	dir := t.TempDir()
 	trainedRun(t, dir, 2, 0)

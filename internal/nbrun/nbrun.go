@@ -219,6 +219,9 @@ func Check(data []byte) ([]Problem, error) {
 	if err := json.Unmarshal(data, &nb); err != nil {
 		return nil, fmt.Errorf("executed notebook is not valid JSON: %v", err)
 	}
+	if nb.Cells == nil { // `{}` or `null`: nothing ran, which must not pass as clean
+		return nil, fmt.Errorf("executed notebook has no \"cells\" list: it is not a Jupyter notebook")
+	}
 	var probs []Problem
 	for i, c := range nb.Cells {
 		if c.CellType != "code" {
@@ -234,7 +237,7 @@ func Check(data []byte) ([]Problem, error) {
 		images := 0
 		for _, o := range c.Outputs {
 			if o.OutputType == "error" {
-				probs = append(probs, Problem{i, fmt.Sprintf("error output: %s: %s", o.EName, firstLine(o.EValue))})
+				probs = append(probs, Problem{i, fmt.Sprintf("error output: %s: %s", firstLine(o.EName), firstLine(o.EValue))})
 				continue
 			}
 			if _, ok := o.Data["image/png"]; ok {

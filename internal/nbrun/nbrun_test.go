@@ -38,6 +38,9 @@ func TestCheck(t *testing.T) {
 			[]string{"failed check: max error: 3, tolerance 1"}},
 		{"check words mid-line are prose", cellJSON(`"x"`, `{"output_type": "stream", "name": "stdout", "text": "a line that quotes CHECK FAILED: is fine\n"}`, true), nil},
 		{"not executed", cellJSON(`"fmt.Println(1)"`, ``, false), []string{"not executed"}},
+		{"error name over two lines", cellJSON(`"x"`, `{"output_type": "error", "ename": "Name\nmore", "evalue": "value\nmore"}`, true),
+			[]string{"error output: Name: value"}},
+		{"no cells", []byte(`{"cells": [], "nbformat": 4}`), nil},
 	}
 	for _, c := range cases {
 		probs, err := Check(c.nb)
@@ -55,8 +58,10 @@ func TestCheck(t *testing.T) {
 			}
 		}
 	}
-	if _, err := Check([]byte("{not json")); err == nil {
-		t.Error("Check accepted invalid JSON")
+	for _, bad := range []string{"{not json", "{}", "null", `{"cells": null}`} {
+		if _, err := Check([]byte(bad)); err == nil || !strings.HasPrefix(err.Error(), "executed notebook ") {
+			t.Errorf("Check(%s): err = %v, want an error about the executed notebook", bad, err)
+		}
 	}
 }
 
