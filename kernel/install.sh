@@ -144,7 +144,7 @@ fi
 # --- 2. GoNB, goimports, gopls ------------------------------------------------------
 mkdir -p "$BIN"
 GONB_VERSION="$(cd "$ROOT" && go list -m -f '{{.Version}}' github.com/janpfeifer/gonb)"
-TOOLS_STAMP="$GONB_VERSION $(sha256sum "$ROOT/kernel/tools/go.mod" "$ROOT/go.mod" | sha256sum | cut -c1-16) $GOVERSION"
+TOOLS_STAMP="$GONB_VERSION $(cat "$ROOT/kernel/tools/go.mod" "$ROOT/go.mod" | sha256sum | cut -c1-16) $GOVERSION"
 if [ -x "$BIN/gonb" ] && [ -x "$BIN/goimports" ] && [ -x "$BIN/gopls" ] && [ "$(cat "$BIN/.gofm-tools" 2>/dev/null)" = "$TOOLS_STAMP" ]; then
   say "gonb $GONB_VERSION, goimports, gopls present in $BIN"
 else

@@ -28,10 +28,10 @@ import (
 const box = 64
 
 var (
-	background = color.RGBA{0x15, 0x31, 0x5b, 0xff} // deep blue
+	background = color.RGBA{0x15, 0x31, 0x5b, 0xff}  // deep blue
 	stream     = color.NRGBA{0xff, 0xff, 0xff, 0xe6} // white, slightly see-through (not premultiplied)
-	noise      = color.RGBA{0x6f, 0xd6, 0xff, 0xff} // light blue: samples of p_0
-	data       = color.RGBA{0xff, 0xa9, 0x3b, 0xff} // orange: samples of the data
+	noise      = color.RGBA{0x6f, 0xd6, 0xff, 0xff}  // light blue: samples of p_0
+	data       = color.RGBA{0xff, 0xa9, 0x3b, 0xff}  // orange: samples of the data
 )
 
 // paths: start height (noise) and end height (data) of each streamline. The ends
@@ -109,7 +109,6 @@ func render() (map[string][]byte, error) {
 	}
 	return files, nil
 }
-
 
 func main() {
 	out := flag.String("out", "kernel/logo", "folder to write logo-svg.svg, logo-64x64.png and logo-32x32.png into")
