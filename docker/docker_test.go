@@ -550,17 +550,9 @@ func checkJupyterPins(df *dockerfile) []string {
 			probs = append(probs, fmt.Sprintf("line %d: RUN names a Jupyter package version (%s); the versions come from kernel/requirements.txt through kernel/install.sh", in.Line, jupyterPinRE.FindString(in.Args)))
 		}
 		if in.Cmd == "COPY" || in.Cmd == "ADD" {
-			ws, _ := words(in.Args)
-			var srcs []string
-			for _, w := range ws {
-				if !strings.HasPrefix(w, "--") {
-					srcs = append(srcs, w)
-				}
-			}
-			if len(srcs) > 1 {
-				for _, src := range srcs[:len(srcs)-1] {
-					copied[strings.TrimSuffix(strings.TrimPrefix(src, "./"), "/")] = true
-				}
+			srcs, _, _ := copySources(in) // checkCopy reports a malformed one
+			for _, src := range srcs {
+				copied[strings.TrimSuffix(strings.TrimPrefix(src, "./"), "/")] = true
 			}
 		}
 		if in.Cmd == "RUN" && strings.Contains(in.Args, "kernel/install.sh") && !installed {
@@ -575,22 +567,36 @@ func checkJupyterPins(df *dockerfile) []string {
 	return probs
 }
 
-func checkCopy(in instruction, root string, pats []string) []string {
-	var probs []string
+// copySources returns the sources of a COPY or ADD (its words before the
+// destination, flags dropped); fromStage is true for --from= (another stage or
+// image, not the build context).
+func copySources(in instruction) (srcs []string, fromStage bool, err error) {
 	ws, err := execOrShellWords(in.Args)
 	if err != nil {
-		return []string{fmt.Sprintf("line %d: %s: %v", in.Line, in.Cmd, err)}
+		return nil, false, err
 	}
 	for len(ws) > 0 && strings.HasPrefix(ws[0], "--") {
 		if strings.HasPrefix(ws[0], "--from=") {
-			return nil // from another stage or image, not from the context
+			return nil, true, nil
 		}
 		ws = ws[1:]
 	}
 	if len(ws) < 2 {
-		return []string{fmt.Sprintf("line %d: %s needs a source and a destination", in.Line, in.Cmd)}
+		return nil, false, errors.New("needs a source and a destination")
 	}
-	for _, src := range ws[:len(ws)-1] {
+	return ws[:len(ws)-1], false, nil
+}
+
+func checkCopy(in instruction, root string, pats []string) []string {
+	var probs []string
+	srcs, fromStage, err := copySources(in)
+	if err != nil {
+		return []string{fmt.Sprintf("line %d: %s: %v", in.Line, in.Cmd, err)}
+	}
+	if fromStage {
+		return nil
+	}
+	for _, src := range srcs {
 		if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
 			probs = append(probs, fmt.Sprintf("line %d: %s of a URL (%s) is not checksum-verified; download with curl and sha256sum -c", in.Line, in.Cmd, src))
 			continue
