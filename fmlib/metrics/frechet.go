@@ -193,7 +193,7 @@ func sqrtFactor(who, name string, s *mat.SymDense) (*mat.Dense, error) {
 	}
 	vals := eig.Values(nil) // ascending
 	top := math.Max(math.Abs(vals[0]), math.Abs(vals[len(vals)-1]))
-	if vals[0] < -max(PSDTolerance*top, math.Float64frombits(1<<52)) {
+	if vals[0] < -max(PSDTolerance*top, 0x1p-1022) { // 0x1p-1022: the smallest normal float64
 		return nil, fmt.Errorf("metrics: %s: %s has eigenvalue %g (largest magnitude %g); a covariance must be positive semi-definite", who, name, vals[0], top)
 	}
 	var q mat.Dense

@@ -36,11 +36,12 @@ func SolveHost(f HostField, x0 [][]float64, t0, t1 float64, opts Options) (*Poin
 	if math.IsNaN(t0) || math.IsNaN(t1) || math.IsInf(t0, 0) || math.IsInf(t1, 0) || t0 == t1 {
 		return nil, fmt.Errorf("ode.SolveHost: times t0 = %v, t1 = %v must be finite and different", t0, t1)
 	}
-	// The step must be a normal float64: t1 - t0 overflowing gives an
-	// infinite step, and a step that underflows (to 0, or to a subnormal
-	// with few significant bits) would silently move the points too little.
-	if h := math.Abs((t1 - t0) / float64(opts.Steps)); math.IsInf(h, 0) || h < math.Float64frombits(1<<52) {
-		return nil, fmt.Errorf("ode.SolveHost: the step (t1 - t0) / Steps = (%v - %v) / %d is %v, outside float64's normal range (%g to %g in magnitude); use times of ordinary size", t1, t0, opts.Steps, (t1-t0)/float64(opts.Steps), math.Float64frombits(1<<52), math.MaxFloat64)
+	// The step must be a normal float64 (at least 0x1p-1022 in magnitude): t1 - t0
+	// overflowing gives an infinite step, and a step that underflows (to 0, or to a
+	// subnormal with few significant bits) would silently move the points too little.
+	h := (t1 - t0) / float64(opts.Steps)
+	if math.IsInf(h, 0) || math.Abs(h) < 0x1p-1022 {
+		return nil, fmt.Errorf("ode.SolveHost: the step (t1 - t0) / Steps = (%v - %v) / %d is %v, outside float64's normal range (%g to %g in magnitude); use times of ordinary size", t1, t0, opts.Steps, h, 0x1p-1022, math.MaxFloat64)
 	}
 	n, d, err := points.Check(x0)
 	if err != nil {
@@ -62,7 +63,6 @@ func SolveHost(f HostField, x0 [][]float64, t0, t1 float64, opts Options) (*Poin
 			sol.Paths[i] = [][]float64{clone(x[i : i+1])[0]}
 		}
 	}
-	h := (t1 - t0) / float64(opts.Steps)
 	s := tb.Stages()
 	// k[st] holds the field's value at stage st, copied out of what the
 	// field returned: a field may reuse or write over its input rows.

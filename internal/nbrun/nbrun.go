@@ -90,10 +90,11 @@ func DefaultJupyter() (string, error) {
 			venv = filepath.Join(home, ".local", "share", "gofm", "venv")
 		}
 	}
-	for _, p := range []string{filepath.Join(venv, "bin", "jupyter"), "/usr/bin/jupyter"} {
-		if venv == "" && p != "/usr/bin/jupyter" {
-			continue
-		}
+	candidates := []string{"/usr/bin/jupyter"}
+	if venv != "" {
+		candidates = append([]string{filepath.Join(venv, "bin", "jupyter")}, candidates...)
+	}
+	for _, p := range candidates {
 		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
 			return p, nil
 		}
