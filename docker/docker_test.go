@@ -531,7 +531,7 @@ func check(df *dockerfile, root string, mod modInfo) []string {
 // installReads are the files kernel/install.sh reads besides itself: a COPY before its
 // first RUN must bring each (or the whole context), or that RUN fails in the build.
 var installReads = []string{"go.mod", "go.sum", "kernel/requirements.txt", "kernel/tools/go.mod",
-	"kernel/logo/logo-svg.svg", "kernel/logo/logo-32x32.png", "kernel/logo/logo-64x64.png"}
+	"kernel/logo/logo-svg.svg", "kernel/logo/logo-32x32.png", "kernel/logo/logo-64x64.png", "scripts/apt-install.sh"}
 
 // jupyterPinRE matches a JupyterLab (or notebook server) version named in an instruction:
 // the versions come from kernel/requirements.txt through kernel/install.sh, so both

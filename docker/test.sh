@@ -9,8 +9,9 @@
 #
 # The base image (debian:bookworm-slim cannot be pulled here) is made once from Debian's
 # packages with debootstrap and kept as localhost/gofm-base:bookworm; DOCKER_BASE names
-# another base image. Needs podman, runc and debootstrap (installed with apt when run
-# as root) and, for the browser test, node and Debian's chromium (as make browser-test).
+# another base image. Needs podman, runc and debootstrap (installed with
+# scripts/apt-install.sh: as root, or with passwordless sudo) and, for the browser
+# test, node and Debian's chromium (as make browser-test).
 #
 # Knobs: OUT (default out), DOCKER_BASE, DEBIAN_MIRROR (default http://deb.debian.org/debian),
 # GOPROXY (passed to the build as a build argument when set).
@@ -32,10 +33,10 @@ command -v podman >/dev/null || missing+=(podman)
 [ -x "$RUNC" ] || missing+=(runc)
 if [ "$BASE" = localhost/gofm-base:bookworm ]; then command -v debootstrap >/dev/null || missing+=(debootstrap); fi
 if [ "${#missing[@]}" -gt 0 ]; then
-  [ "$(id -u)" = 0 ] || die "missing: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}   (then run this again)"
-  say "installing ${missing[*]} (apt)"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  bash "$ROOT/scripts/apt-install.sh" docker-test "${missing[@]}"
+  for tool in "${missing[@]}"; do
+    [ -x "/usr/sbin/$tool" ] || command -v "$tool" >/dev/null || die "$tool is still missing (GOFM_SKIP_APT=1?); install it with: sudo apt-get install -y $tool"
+  done
 fi
 # podman's defaults set ulimits that this kind of machine refuses, and crun fails on its
 # cgroup setup; runc with no default ulimits works. A containers.conf of our own, so the

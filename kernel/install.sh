@@ -55,22 +55,8 @@ REQ="$ROOT/kernel/requirements.txt"
 PY3=/usr/bin/python3
 [ -x "$PY3" ] || PY3="$(command -v python3)" || die "python3 not found: install Debian's python3 (apt-get install python3 python3-venv)"
 
-# apt_install PKG...: installs the Debian packages that are missing (root: apt-get;
-# otherwise passwordless sudo; otherwise a message with the command to run).
-apt_install() {
-  local missing=() p SUDO
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  [ "${#missing[@]}" -gt 0 ] || return 0
-  [ "${GOFM_SKIP_APT:-0}" != 1 ] || { say "GOFM_SKIP_APT=1: not installing ${missing[*]}"; return 0; }
-  if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo"; else
-    die "missing Debian packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}   (then run this again)"
-  fi
-  say "installing ${missing[*]} (apt)"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-}
+# apt_install PKG...: the Debian packages that are missing (scripts/apt-install.sh).
+apt_install() { bash "$ROOT/scripts/apt-install.sh" kernel/install "$@"; }
 
 LAB_STAMP="$(sha256sum "$REQ" | cut -c1-16) python $("$PY3" -c 'import sys; print(sys.version.split()[0])')"
 lab_reason=""

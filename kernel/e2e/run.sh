@@ -29,15 +29,8 @@ die() { printf 'browser-test: error: %s\n' "$*" >&2; exit 1; }
 # --- what the test needs -----------------------------------------------------------------
 [ -n "${LAB_SERVER:-}" ] || [ -x "$VENV/bin/jupyter-lab" ] \
   || die "JupyterLab is not installed in $VENV: run make install (kernel/install.sh) first; it says why when it cannot install JupyterLab"
-if [ ! -x "$CHROMIUM" ]; then
-  if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo"; else
-    die "$CHROMIUM not found: install Debian's chromium (sudo apt-get install -y chromium) or set CHROMIUM to a Chromium executable"
-  fi
-  say "installing Debian's chromium (apt)"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
-  [ -x "$CHROMIUM" ] || die "apt installed chromium but $CHROMIUM is not there; set CHROMIUM to its path"
-fi
+[ -x "$CHROMIUM" ] || bash "$ROOT/scripts/apt-install.sh" browser-test chromium
+[ -x "$CHROMIUM" ] || die "$CHROMIUM not found: install Debian's chromium (sudo apt-get install -y chromium) or set CHROMIUM to a Chromium executable"
 command -v node >/dev/null || die "node not found: install Node.js 18 or newer (Debian: apt-get install nodejs npm)"
 want="$(cd "$E2E" && node -p 'require("./package.json").dependencies["playwright-core"]')"
 have="$(cd "$E2E" && node -p 'require("./node_modules/playwright-core/package.json").version' 2>/dev/null || true)"
@@ -47,6 +40,7 @@ if [ "$have" != "$want" ]; then
 fi
 
 # --- a copy of the notebooks, inside the repository (so their first cell finds go.mod) -------
+case "$OUTDIR" in "$ROOT"/*) ;; *) die "OUT must be inside the repository ($ROOT), so the notebooks' first cell finds its go.mod";; esac
 rm -rf "$OUTDIR"
 mkdir -p "$OUTDIR/notebooks"
 IFS=, read -r -a nbs <<<"$NOTEBOOKS"
@@ -54,7 +48,6 @@ for nb in "${nbs[@]}"; do
   [ -f "$ROOT/notebooks/$nb" ] || die "LAB_NOTEBOOKS names $nb, which is not in notebooks/"
   cp "$ROOT/notebooks/$nb" "$OUTDIR/notebooks/"
 done
-case "$OUTDIR" in "$ROOT"/*) ;; *) die "OUT must be inside the repository ($ROOT), so the notebooks' first cell finds its go.mod";; esac
 
 # --- the server ----------------------------------------------------------------------------------
 PORT="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
