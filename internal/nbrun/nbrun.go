@@ -235,34 +235,52 @@ func Check(data []byte) ([]Problem, error) {
 		if c.ExecutionCount == nil {
 			probs = append(probs, Problem{i, "cell was not executed"})
 		}
+		scan := func(t string) {
+			if loc := panicRE.FindStringIndex(t); loc != nil {
+				probs = append(probs, Problem{i, "panic: " + firstLine(t[loc[1]:])})
+			}
+			for _, m := range checkRE.FindAllStringSubmatch(t, -1) {
+				probs = append(probs, Problem{i, "failed check: " + firstLine(m[1])})
+			}
+			for _, m := range exitRE.FindAllStringSubmatch(t, -1) {
+				if m[1] != "0" {
+					probs = append(probs, Problem{i, "non-zero " + m[0]})
+				}
+			}
+		}
+		// A stream (stdout, stderr) may arrive in several outputs, split anywhere (a
+		// panic's "panic: " in one, its message in the next): each is scanned whole,
+		// as a front end shows it.
+		var streamNames []string
+		streams := map[string]*strings.Builder{}
 		images := 0
 		for _, o := range c.Outputs {
 			if o.OutputType == "error" {
 				probs = append(probs, Problem{i, fmt.Sprintf("error output: %s: %s", firstLine(o.EName), firstLine(o.EValue))})
 				continue
 			}
+			if o.OutputType == "stream" {
+				b, ok := streams[o.Name]
+				if !ok {
+					b = &strings.Builder{}
+					streams[o.Name] = b
+					streamNames = append(streamNames, o.Name)
+				}
+				b.WriteString(joinText(o.Text))
+			} else {
+				scan(joinText(o.Text))
+			}
 			if _, ok := o.Data["image/png"]; ok {
 				images++
 			}
-			texts := []string{joinText(o.Text)}
 			for mime, v := range o.Data {
 				if strings.HasPrefix(mime, "text/") {
-					texts = append(texts, joinText(v))
+					scan(joinText(v))
 				}
 			}
-			for _, t := range texts {
-				if loc := panicRE.FindStringIndex(t); loc != nil {
-					probs = append(probs, Problem{i, "panic: " + firstLine(t[loc[1]:])})
-				}
-				for _, m := range checkRE.FindAllStringSubmatch(t, -1) {
-					probs = append(probs, Problem{i, "failed check: " + firstLine(m[1])})
-				}
-				for _, m := range exitRE.FindAllStringSubmatch(t, -1) {
-					if m[1] != "0" {
-						probs = append(probs, Problem{i, "non-zero " + m[0]})
-					}
-				}
-			}
+		}
+		for _, name := range streamNames {
+			scan(streams[name].String())
 		}
 		if displayRE.MatchString(src) && images == 0 {
 			probs = append(probs, Problem{i, "cell calls plots.Display but has no PNG output (lost display?)"})

@@ -41,6 +41,9 @@ func TestCheck(t *testing.T) {
 		{"error name over two lines", cellJSON(`"x"`, `{"output_type": "error", "ename": "Name\nmore", "evalue": "value\nmore"}`, true),
 			[]string{"error output: Name: value"}},
 		{"no cells", []byte(`{"cells": [], "nbformat": 4}`), nil},
+		// GoNB may send a stream in pieces split anywhere (seen: "panic: " alone, then the message).
+		{"panic split across stream outputs", cellJSON(`"x"`, `{"output_type": "stream", "name": "stderr", "text": "panic: "}, {"output_type": "stream", "name": "stdout", "text": "unrelated\n"}, {"output_type": "stream", "name": "stderr", "text": "assignment to entry in nil map\nexit status 2\n"}`, true),
+			[]string{"panic: assignment to entry in nil map", "non-zero exit status 2"}},
 	}
 	for _, c := range cases {
 		probs, err := Check(c.nb)
