@@ -69,7 +69,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/gofm/gofm/internal/livevars"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -83,11 +82,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofm/gofm/internal/livevars"
+
 	"github.com/gofm/gofm/fmlib/backend"
 	"github.com/gofm/gofm/fmlib/models"
 	"github.com/gofm/gofm/fmlib/objective"
 	"github.com/gofm/gofm/fmlib/probpath"
 	"github.com/gofm/gofm/fmlib/schedule"
+	"github.com/gofm/gofm/fmlib/vfield"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -530,7 +532,7 @@ type netSpec struct {
 	dim       int    // values per data row
 	batch     int
 	params    int
-	net       objective.NetFn
+	net       vfield.Graph
 	torchArgs []string
 	forward   bool // time a forward pass on o.points rows (the 2D MLP)
 	pool      func(rng *rand.Rand) []float32

@@ -412,7 +412,7 @@ func TestTorchDopri5MatchesGo(t *testing.T) {
 		t.Fatalf("torch printed %d lines for %d cases:\n%s", len(lines), len(cases), out)
 	}
 	for k, c := range cases {
-		field := func(_ *model.Scope, t *graph.Node, x, _ []*graph.Node) []*graph.Node {
+		field := func(_ *model.Scope, x []*graph.Node, t *graph.Node, _ []*graph.Node) []*graph.Node {
 			return []*graph.Node{c.goF(t, x[0])}
 		}
 		s, err := ode.New(testbe.Go(t), nil, field, ode.Options{Method: ode.Dopri5, Atol: solveTol, Rtol: solveTol})

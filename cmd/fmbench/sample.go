@@ -31,7 +31,7 @@ const solveTol = 1e-5
 // and folds it into the first layer's bias; torch_ref.py's MLP does the same.
 func solveBench(be compute.Backend, store *model.Store, cfg models.MLPConfig, o options, fwdMedian float64, py *torchProc) (benchRow, error) {
 	row := benchRow{name: fmt.Sprintf("mlp dopri5 solve, %d points", o.points)}
-	field := func(scope *model.Scope, t *graph.Node, x, _ []*graph.Node) []*graph.Node {
+	field := func(scope *model.Scope, x []*graph.Node, t *graph.Node, _ []*graph.Node) []*graph.Node {
 		return []*graph.Node{models.MLP(scope.At("mlp"), x[0], t, cfg)}
 	}
 	solver, err := ode.New(be, store, field, ode.Options{Method: ode.Dopri5, Atol: solveTol, Rtol: solveTol})

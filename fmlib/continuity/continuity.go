@@ -5,13 +5,11 @@ import (
 	"math"
 
 	"github.com/gofm/gofm/fmlib/points"
+	"github.com/gofm/gofm/fmlib/vfield"
 )
 
 // LogDensity returns log p_t at each point (one value per row of x).
 type LogDensity func(x [][]float64, t float64) ([]float64, error)
-
-// Field returns u_t at each point (one row per row of x).
-type Field func(x [][]float64, t float64) ([][]float64, error)
 
 // Result holds the residual and its scale at each point.
 type Result struct {
@@ -34,7 +32,7 @@ func (r *Result) MaxRelative() float64 {
 // differences with time step ht and space step hx (see the package doc). The
 // density is given by its logarithm (mixtures are evaluated stably in log
 // space) and exponentiated here. t-ht and t+ht must be valid times of the path.
-func Residual(logp LogDensity, u Field, x [][]float64, t, ht, hx float64) (*Result, error) {
+func Residual(logp LogDensity, u vfield.Host, x [][]float64, t, ht, hx float64) (*Result, error) {
 	n, d, err := points.Check(x)
 	if err != nil {
 		return nil, fmt.Errorf("continuity.Residual: %w", err)

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/gofm/gofm/fmlib/vfield"
 )
 
 // The conditional OT path to one point z: p_t = N(t z, s_t^2 I) with
@@ -22,7 +24,7 @@ func gaussLogP(x [][]float64, t float64) ([]float64, error) {
 	return out, nil
 }
 
-func field(scale float64) Field {
+func field(scale float64) vfield.Host {
 	return func(x [][]float64, t float64) ([][]float64, error) {
 		s := 1 - (1-smin)*t
 		k := -(1 - smin) / s * scale // scale = 1: the right field
@@ -39,7 +41,7 @@ func TestResidual(t *testing.T) {
 	const h = 1e-3
 	for _, c := range []struct {
 		name  string
-		u     Field
+		u     vfield.Host
 		t     float64
 		right bool
 	}{
@@ -86,7 +88,7 @@ func TestResidualErrors(t *testing.T) {
 		x    [][]float64
 		ht   float64
 		logp LogDensity
-		u    Field
+		u    vfield.Host
 		want string
 	}{
 		{"empty", nil, 1e-3, gaussLogP, field(1), "empty"},

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/gofm/gofm/fmlib/continuity"
+	"github.com/gofm/gofm/fmlib/vfield"
 )
 
 // The heat-like path p_t = N(0, (1+t)^2 I) in 2D spreads at rate 1/(1+t), so
@@ -18,7 +19,7 @@ func Example() {
 		}
 		return out, nil
 	}
-	spread := func(k func(float64) float64) continuity.Field {
+	spread := func(k func(float64) float64) vfield.Host {
 		return func(x [][]float64, t float64) ([][]float64, error) {
 			out := make([][]float64, len(x))
 			for i, p := range x {

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gofm/gofm/fmlib/ode"
 	"github.com/gofm/gofm/fmlib/points"
+	"github.com/gofm/gofm/fmlib/vfield"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -56,13 +56,12 @@ func (s Spiral) PushGaussian(mean []float64, std, t float64) ([]float64, float64
 	return s.FlowPoint(mean, t), std * math.Exp(-s.Decay*t)
 }
 
-// Field returns u as an ode.Field on one state tensor of shape [N, 2]:
-// u(x) = x A^T, a matrix product with a constant.
-func (s Spiral) Field() ode.Field {
-	return func(_ *model.Scope, _ *graph.Node, x []*graph.Node, _ []*graph.Node) []*graph.Node {
-		g := x[0].Graph()
-		at := graph.Const(g, [][]float64{{-s.Decay, s.Omega}, {-s.Omega, -s.Decay}}) // A^T
-		at = graph.ConvertDType(at, x[0].DType())
-		return []*graph.Node{graph.MatMul(x[0], at)}
+// Field returns u as a graph field on points of shape [N, 2]:
+// u(x) = x A^T, a matrix product with a constant (ode.Single(s.Field())
+// hands it to a solver).
+func (s Spiral) Field() vfield.Graph {
+	return func(_ *model.Scope, x, _ *graph.Node) *graph.Node {
+		at := graph.Const(x.Graph(), [][]float64{{-s.Decay, s.Omega}, {-s.Omega, -s.Decay}}) // A^T
+		return graph.MatMul(x, graph.ConvertDType(at, x.DType()))
 	}
 }

@@ -45,7 +45,7 @@ func TestSpiralFieldGraphMatchesVelocity(t *testing.T) {
 	s := fields.Spiral{Decay: 0.3, Omega: 1}
 	start := [][]float64{{2, 0}, {0, -1}, {-1.5, 0.5}}
 	// One Euler step of size 1 returns x + u(x): the graph field at the start points.
-	solver, err := ode.New(be, nil, s.Field(), ode.Options{Method: ode.Euler, Steps: 1})
+	solver, err := ode.New(be, nil, ode.Single(s.Field()), ode.Options{Method: ode.Euler, Steps: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

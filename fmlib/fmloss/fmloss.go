@@ -8,6 +8,7 @@ import (
 	"github.com/gofm/gofm/fmlib/objective"
 	"github.com/gofm/gofm/fmlib/points"
 	"github.com/gofm/gofm/fmlib/probpath"
+	"github.com/gofm/gofm/fmlib/vfield"
 )
 
 // Target names a regression target for the network at a sample (t, z, x0).
@@ -73,7 +74,7 @@ type Problem struct {
 	// Data is the dataset and the affine path (its Velocity is the marginal field).
 	Data probpath.Empirical
 	// Net is the network v(x, t); it creates its variables in the scope it is given.
-	Net objective.NetFn
+	Net vfield.Graph
 	// TimeEps keeps sampled times in [TimeEps, 1 - TimeEps); 0 means
 	// objective.DefaultTimeEps.
 	TimeEps float64

@@ -17,7 +17,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	spread := func(_ *model.Scope, _, x *graph.Node) *graph.Node { return graph.MulScalar(x, 0.5) }
+	spread := func(_ *model.Scope, x, _ *graph.Node) *graph.Node { return graph.MulScalar(x, 0.5) }
 	est, err := likelihood.New(backend, nil, spread, likelihood.Options{}) // exact divergence, Dopri5 at 1e-5
 	if err != nil {
 		panic(err)

@@ -7,17 +7,13 @@ import (
 
 	"github.com/gofm/gofm/fmlib/ode"
 	"github.com/gofm/gofm/fmlib/points"
+	"github.com/gofm/gofm/fmlib/vfield"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 )
-
-// Velocity is the field u_t(x) of the flow: x has shape [N, ...] (a batch of
-// N points or images) and t is a scalar; it returns a node of x's shape. With
-// a store, scope reads its variables (e.g. a trained network).
-type Velocity func(scope *model.Scope, t, x *graph.Node) *graph.Node
 
 // Method selects how the divergence is computed.
 type Method int
@@ -102,7 +98,7 @@ type Estimator struct {
 
 // New returns an Estimator for the flow of v. store may be nil when v reads no
 // variables.
-func New(backend compute.Backend, store *model.Store, v Velocity, opts Options) (*Estimator, error) {
+func New(backend compute.Backend, store *model.Store, v vfield.Graph, opts Options) (*Estimator, error) {
 	if v == nil {
 		return nil, fmt.Errorf("likelihood.New: the velocity function is nil")
 	}
@@ -131,9 +127,9 @@ func New(backend compute.Backend, store *model.Store, v Velocity, opts Options) 
 		}
 	}
 	e := &Estimator{opts: opts, rng: rand.New(rand.NewPCG(opts.Seed, 0x11e1))}
-	field := func(scope *model.Scope, t *graph.Node, s, aux []*graph.Node) []*graph.Node {
+	field := func(scope *model.Scope, s []*graph.Node, t *graph.Node, aux []*graph.Node) []*graph.Node {
 		x := s[0]
-		u := v(scope, t, x)
+		u := v(scope, x, t)
 		if !u.Shape().Equal(x.Shape()) {
 			panic(fmt.Sprintf("likelihood: the velocity returned shape %s for x of shape %s; it must return x's shape", u.Shape(), x.Shape()))
 		}

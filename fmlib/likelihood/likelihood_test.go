@@ -24,7 +24,7 @@ var (
 	gS  = []float64{0.5, 2}
 )
 
-func gaussianPathVelocity(_ *model.Scope, t, x *graph.Node) *graph.Node {
+func gaussianPathVelocity(_ *model.Scope, x, t *graph.Node) *graph.Node {
 	g := x.Graph()
 	mu := graph.Const(g, [][]float32{{float32(gMu[0]), float32(gMu[1])}})
 	sm1 := graph.Const(g, [][]float32{{float32(gS[0] - 1), float32(gS[1] - 1)}})
@@ -79,7 +79,7 @@ func TestExactGaussianPath(t *testing.T) {
 // entries, so Hutchinson's estimate has a variance.
 var linA = [2][2]float64{{0.3, 0.4}, {0.4, -0.2}}
 
-func linearVelocity(_ *model.Scope, _, x *graph.Node) *graph.Node {
+func linearVelocity(_ *model.Scope, x, _ *graph.Node) *graph.Node {
 	a := graph.Const(x.Graph(), [][]float32{{float32(linA[0][0]), float32(linA[1][0])}, {float32(linA[0][1]), float32(linA[1][1])}})
 	return graph.MatMul(x, a) // rows times A^T
 }
@@ -179,7 +179,7 @@ func TestHutchinsonUnbiased(t *testing.T) {
 // Jacobian is c I, so every probe gives the exact trace c D.
 func TestImageShapedBatch(t *testing.T) {
 	const c = -0.4
-	v := func(_ *model.Scope, _, x *graph.Node) *graph.Node { return graph.MulScalar(x, c) }
+	v := func(_ *model.Scope, x, _ *graph.Node) *graph.Node { return graph.MulScalar(x, c) }
 	x := tensors.FromValue([][][][]float32{{{{0.5, -1}, {2, 0.1}}}, {{{0, 0.3}, {-0.7, 1.1}}}})
 	for _, opts := range []Options{{}, {Method: Hutchinson, Seed: 1}, {Method: Hutchinson, Probe: Gaussian, Probes: 2}} {
 		e, err := New(be(t), nil, v, opts)
@@ -280,7 +280,7 @@ func TestDequantize(t *testing.T) {
 func TestEstimatorBitsPerDim(t *testing.T) {
 	// u = 0: p_1 = p_0 = N(0, I), so log p_y is the standard normal density at the
 	// dequantized points, which we can average ourselves with the same random draws.
-	zero := func(_ *model.Scope, _, x *graph.Node) *graph.Node { return graph.ZerosLike(x) }
+	zero := func(_ *model.Scope, x, _ *graph.Node) *graph.Node { return graph.ZerosLike(x) }
 	e, err := New(be(t), nil, zero, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -312,7 +312,7 @@ func TestEstimatorBitsPerDim(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	v := func(_ *model.Scope, _, x *graph.Node) *graph.Node { return graph.Neg(x) }
+	v := func(_ *model.Scope, x, _ *graph.Node) *graph.Node { return graph.Neg(x) }
 	for _, c := range []struct {
 		opts Options
 		want string
@@ -356,7 +356,7 @@ func TestBadInput(t *testing.T) {
 // x(T1) = x(T0) e^{-L} with L = T1 - T0 and div v = -D, so
 // log p1(x) = log N(x e^{L}; 0, I) + D L.
 func TestTimeSpan(t *testing.T) {
-	v := func(_ *model.Scope, _, x *graph.Node) *graph.Node { return graph.Neg(x) }
+	v := func(_ *model.Scope, x, _ *graph.Node) *graph.Node { return graph.Neg(x) }
 	x := [][]float64{{0.3, -0.2}, {1, 0.5}}
 	for _, span := range [][2]float64{{0, 0}, {0.25, 0.75}, {0.1, 0.3}} {
 		e, err := New(be(t), nil, v, Options{T0: span[0], T1: span[1]})

@@ -353,7 +353,7 @@ func TestLogAbsDet(t *testing.T) {
 // the Jacobian is A at every point.
 var linA = [][]float64{{0.5, 1.0, -0.3}, {-0.2, -1.5, 0.8}, {0.6, 0.1, 0.4}}
 
-func linField(_ *model.Scope, _, x *graph.Node) *graph.Node {
+func linField(_ *model.Scope, x, _ *graph.Node) *graph.Node {
 	at := make([][]float64, 3)
 	for i := range at {
 		at[i] = []float64{linA[0][i], linA[1][i], linA[2][i]}
@@ -741,7 +741,7 @@ func TestFlowInverseAndLogDet(t *testing.T) {
 }
 
 // mlpField is a small random network u(x) with a dense Jacobian.
-func mlpField(scope *model.Scope, t, x *graph.Node) *graph.Node {
+func mlpField(scope *model.Scope, x, t *graph.Node) *graph.Node {
 	d := x.Shape().Dimensions[1]
 	h := graph.Tanh(dense(scope.At("h"), graph.Concatenate([]*graph.Node{x, graph.BroadcastToDims(graph.Reshape(t, 1, 1), x.Shape().Dimensions[0], 1)}, 1), 24))
 	return dense(scope.At("out"), h, d)

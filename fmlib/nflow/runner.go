@@ -2,11 +2,13 @@ package nflow
 
 import (
 	"fmt"
-	"github.com/gofm/gofm/internal/livevars"
 	"sync"
+
+	"github.com/gofm/gofm/internal/livevars"
 
 	"github.com/gofm/gofm/fmlib/likelihood"
 	"github.com/gofm/gofm/fmlib/points"
+	"github.com/gofm/gofm/fmlib/vfield"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -196,7 +198,7 @@ func FlowLogProb(inverse *Runner, y [][]float64) ([]float64, error) {
 type Divergence struct {
 	backend compute.Backend
 	store   *model.Store
-	v       likelihood.Velocity
+	v       vfield.Graph
 	t       float64
 
 	mu                     sync.Mutex
@@ -205,7 +207,7 @@ type Divergence struct {
 
 // NewDivergence returns a Divergence for the field v at time t; store holds
 // v's variables (nil for a field without variables).
-func NewDivergence(backend compute.Backend, store *model.Store, v likelihood.Velocity, t float64) (*Divergence, error) {
+func NewDivergence(backend compute.Backend, store *model.Store, v vfield.Graph, t float64) (*Divergence, error) {
 	if backend == nil {
 		return nil, fmt.Errorf("nflow.NewDivergence: backend is nil")
 	}
@@ -219,7 +221,7 @@ func NewDivergence(backend compute.Backend, store *model.Store, v likelihood.Vel
 }
 
 func (d *Divergence) field(scope *model.Scope, x *graph.Node) *graph.Node {
-	return d.v(scope, graph.Scalar(x.Graph(), x.DType(), d.t), x)
+	return d.v(scope, x, graph.Scalar(x.Graph(), x.DType(), d.t))
 }
 
 func (d *Divergence) execs() error {

@@ -17,13 +17,13 @@ type TanhField struct {
 }
 
 // Velocity is u(x) = c tanh(x) on a graph node of any shape, in the signature
-// of likelihood.Velocity.
-func (f TanhField) Velocity(_ *model.Scope, _, x *graph.Node) *graph.Node {
+// of vfield.Graph.
+func (f TanhField) Velocity(_ *model.Scope, x, _ *graph.Node) *graph.Node {
 	return graph.MulScalar(graph.Tanh(x), f.Rate)
 }
 
 // HostVelocity is u(x) = c tanh(x) for host points, in the signature of
-// ode.HostField.
+// vfield.Host.
 func (f TanhField) HostVelocity(x [][]float64, _ float64) ([][]float64, error) {
 	out := make([][]float64, len(x))
 	for i, row := range x {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gofm/gofm/fmlib/probpath"
+	"github.com/gofm/gofm/fmlib/vfield"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -64,10 +65,6 @@ func (k Kind) Param() probpath.Param {
 	}
 	return probpath.Velocity
 }
-
-// NetFn is a network f(x, t): x [B, D], t [B] -> [B, D] (models.MLP with a
-// fixed config fits after a closure). It creates/reuses its variables in scope.
-type NetFn func(scope *model.Scope, x, t *graph.Node) *graph.Node
 
 // UniformTime maps u in [0, 1) (any shape) affinely onto [eps, 1-eps):
 // t = eps + (1 - 2 eps) u. It panics unless 0 <= eps < 0.5.
@@ -152,7 +149,7 @@ func PredictionLoss(kind Kind, path probpath.Affine, pred *graph.Node, s probpat
 
 // Loss samples the path at (x0, x1, t), evaluates net on (x_t, t) and returns
 // PredictionLoss. x0 and x1 have shape [B, ...]; t has shape [B].
-func Loss(kind Kind, path probpath.Affine, net NetFn, scope *model.Scope, x0, x1, t *graph.Node) *graph.Node {
+func Loss(kind Kind, path probpath.Affine, net vfield.Graph, scope *model.Scope, x0, x1, t *graph.Node) *graph.Node {
 	s := path.Sample(x0, x1, t)
 	pred := net(scope, s.Xt, s.T)
 	return PredictionLoss(kind, path, pred, s)

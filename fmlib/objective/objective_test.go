@@ -11,6 +11,7 @@ import (
 	"github.com/gofm/gofm/fmlib/models"
 	"github.com/gofm/gofm/fmlib/probpath"
 	"github.com/gofm/gofm/fmlib/schedule"
+	"github.com/gofm/gofm/fmlib/vfield"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -226,7 +227,7 @@ func TestKind(t *testing.T) {
 	}
 }
 
-func smallNet(cfg models.MLPConfig) NetFn {
+func smallNet(cfg models.MLPConfig) vfield.Graph {
 	return func(scope *model.Scope, x, t *graph.Node) *graph.Node {
 		return models.MLP(scope.At("mlp"), x, t, cfg)
 	}

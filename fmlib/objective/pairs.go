@@ -2,13 +2,14 @@ package objective
 
 import (
 	"fmt"
-	"github.com/gofm/gofm/internal/livevars"
 	"math/rand/v2"
+
+	"github.com/gofm/gofm/internal/livevars"
 
 	"github.com/gofm/gofm/fmlib/coupling"
 	"github.com/gofm/gofm/fmlib/ode"
 	"github.com/gofm/gofm/fmlib/points"
-	"github.com/gofm/gofm/fmlib/probpath"
+	"github.com/gofm/gofm/fmlib/vfield"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -108,27 +109,19 @@ func (t *Trainer) TrainPairs(sample PairSampler, steps, batch int, seed uint64) 
 	return runSteps(step, steps, rand.New(rand.NewPCG(seed, 0x51ed2701a5b3c9d7)))
 }
 
-// VelocityField returns the network of c as an ode.Field on one state tensor:
-// its prediction converted to the velocity of the path (CFM predicts it
-// directly; DSM a score and DDPM the noise, converted with
-// probpath.Affine.Convert: the probability-flow ODE of a diffusion model).
-func (c Config) VelocityField() ode.Field {
-	return func(scope *model.Scope, t *graph.Node, x, _ []*graph.Node) []*graph.Node {
-		pred := c.Net(scope, x[0], t)
-		if p := c.Kind.Param(); p != probpath.Velocity {
-			pred = c.Path.Convert(p, probpath.Velocity, pred, x[0], t)
-		}
-		return []*graph.Node{pred}
-	}
-}
+// Velocity returns the network of c as a velocity field: its prediction
+// converted to the velocity of the path (CFM predicts it directly; DSM a
+// score and DDPM the noise, converted by probpath.Affine.VelocityOf: the
+// probability-flow ODE of a diffusion model).
+func (c Config) Velocity() vfield.Graph { return c.Path.VelocityOf(c.Kind.Param(), c.Net) }
 
 // Sampler returns an ODE solver whose field is the trained network (see
-// VelocityField), reading the trainer's store: solve from t = 0 (noise) to
+// Velocity), reading the trainer's store: solve from t = 0 (noise) to
 // t = 1 to sample, e.g. with SolvePoints. Diffusion objectives are singular at
 // the ends of some paths (sigma_t = 0 or alpha_t = 0): integrate them over
 // [TimeEps, 1 - TimeEps].
 func (t *Trainer) Sampler(opts ode.Options) (*ode.Solver, error) {
-	return ode.New(t.backend, t.store, t.cfg.VelocityField(), opts)
+	return ode.New(t.backend, t.store, ode.Single(t.cfg.Velocity()), opts)
 }
 
 // Velocity evaluates the network's velocity at host points x and time tt,
@@ -141,10 +134,10 @@ func (t *Trainer) Velocity(x [][]float64, tt float64) ([][]float64, error) {
 	}
 	defer xt.FinalizeAll()
 	if t.vel == nil { // built once; it recompiles only for new batch shapes
-		f := t.cfg.VelocityField()
+		u := t.cfg.Velocity()
 		exec, err := model.NewExec(t.backend, t.store, func(scope *model.Scope, xn, tn *graph.Node) *graph.Node {
 			livevars.Keep(scope, xn)
-			return f(scope, tn, []*graph.Node{xn}, nil)[0]
+			return u(scope, xn, tn)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("objective: Velocity: %w", err)

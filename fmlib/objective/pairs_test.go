@@ -117,7 +117,7 @@ func TestTrainPairsAndSample(t *testing.T) {
 
 // A DDPM "network" that predicts zero noise: its velocity on the VP path is
 // the conversion of eps = 0, i.e. x1 = x/alpha_t and v = alpha'_t x1 = (alpha'_t/alpha_t) x.
-func TestVelocityFieldConverts(t *testing.T) {
+func TestVelocityConverts(t *testing.T) {
 	vp, err := probpath.New(schedule.VP{})
 	if err != nil {
 		t.Fatal(err)

@@ -2,12 +2,14 @@ package objective
 
 import (
 	"fmt"
-	"github.com/gofm/gofm/internal/livevars"
 	"math"
 	"math/rand/v2"
 
+	"github.com/gofm/gofm/internal/livevars"
+
 	"github.com/gofm/gofm/fmlib/points"
 	"github.com/gofm/gofm/fmlib/probpath"
+	"github.com/gofm/gofm/fmlib/vfield"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -27,7 +29,7 @@ const DefaultLearningRate = 1e-3
 type Config struct {
 	Kind Kind            // CFM (zero value), DSM or DDPM
 	Path probpath.Affine // probability path (scheduler); required
-	Net  NetFn           // the network; required
+	Net  vfield.Graph    // the network; required
 
 	// TimeEps keeps sampled times in [TimeEps, 1-TimeEps); 0 means
 	// DefaultTimeEps. Must be in [0, 0.5).

@@ -1,4 +1,4 @@
-// Package ode integrates ordinary differential equations dx/dt = f(t, x) whose
+// Package ode integrates ordinary differential equations dx/dt = f(x, t) whose
 // right-hand side is a GoMLX graph function (a velocity Field). The solver
 // knows nothing about probability paths: flow-matching samplers and the
 // likelihood package give it a Field and get states back.

@@ -17,7 +17,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	decay := func(_ *model.Scope, _ *graph.Node, x, _ []*graph.Node) []*graph.Node {
+	decay := func(_ *model.Scope, x []*graph.Node, _ *graph.Node, _ []*graph.Node) []*graph.Node {
 		return []*graph.Node{graph.Neg(x[0])}
 	}
 	solver, err := ode.New(backend, nil, decay, ode.Options{Method: ode.RK4, Steps: 10})

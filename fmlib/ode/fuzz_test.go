@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofm/gofm/fmlib/vfield"
 	"github.com/gofm/gofm/internal/fuzzin"
 )
 
@@ -14,7 +15,7 @@ import (
 // rows of x it was given, and x returned, as a field that saves allocations
 // may do), or a faulty field: a row short or long, a row missing, a NaN
 // coordinate, or an error.
-func linearHost(a [][]float64, b []float64, kind string) HostField {
+func linearHost(a [][]float64, b []float64, kind string) vfield.Host {
 	errField := errors.New("the field failed")
 	return func(x [][]float64, _ float64) ([][]float64, error) {
 		d := len(b)

@@ -5,21 +5,16 @@ import (
 	"math"
 
 	"github.com/gofm/gofm/fmlib/points"
+	"github.com/gofm/gofm/fmlib/vfield"
 )
 
-// HostField is a velocity field evaluated on the host in float64: it returns
-// u_t at every row of x, one row of the same length per point (for example
-// probpath.Empirical.Velocity, the exact marginal field of a dataset). It may
-// write its result over the rows of x and return them: SolveHost copies it.
-type HostField func(x [][]float64, t float64) ([][]float64, error)
-
-// SolveHost integrates dx/dt = f(t, x) on the host in float64 with a
+// SolveHost integrates dx/dt = f(x, t) on the host in float64 with a
 // fixed-step method (Euler, Midpoint, Heun or RK4: the same tableaux as the
 // graph solver), from t0 to t1 (t1 < t0 integrates backwards). It is for
 // closed-form fields, where float64 accuracy matters more than speed; learned
 // fields belong to Solver. Options.Steps is required; Options.SaveTrajectory
 // keeps every step in Paths. Dopri5 is not offered here.
-func SolveHost(f HostField, x0 [][]float64, t0, t1 float64, opts Options) (*PointsSolution, error) {
+func SolveHost(f vfield.Host, x0 [][]float64, t0, t1 float64, opts Options) (*PointsSolution, error) {
 	if f == nil {
 		return nil, fmt.Errorf("ode.SolveHost: the field is nil")
 	}
@@ -89,18 +84,12 @@ func SolveHost(f HostField, x0 [][]float64, t0, t1 float64, opts Options) (*Poin
 					stage[i][j] = v
 				}
 			}
-			kst, err := f(stage, t+tb.C[st]*h)
+			kst, err := f.Eval("ode.SolveHost", stage, t+tb.C[st]*h, n, d)
 			if err != nil {
-				return nil, fmt.Errorf("ode.SolveHost: the field at t = %g: %w", t+tb.C[st]*h, err)
-			}
-			if len(kst) != n {
-				return nil, fmt.Errorf("ode.SolveHost: the field returned %d rows for %d points", len(kst), n)
+				return nil, err
 			}
 			for i, row := range kst {
-				if len(row) != d {
-					return nil, fmt.Errorf("ode.SolveHost: the field returned %d coordinates for point %d at t = %g, want %d (the points' dimension)", len(row), i, t+tb.C[st]*h, d)
-				}
-				copy(k[st][i], row)
+				copy(k[st][i], row) // the field may reuse its input rows
 			}
 		}
 		tEnd := t0 + float64(step+1)*h

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gofm/gofm/fmlib/verify"
+	"github.com/gofm/gofm/fmlib/vfield"
 )
 
 // hostLinear is linearField on the host.
@@ -85,7 +86,7 @@ func TestSolveHostErrors(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name string
-		f    HostField
+		f    vfield.Host
 		x    [][]float64
 		opts Options
 		want string

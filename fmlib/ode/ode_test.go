@@ -40,7 +40,7 @@ const (
 	omegaW = 1.0
 )
 
-func linearField(_ *model.Scope, _ *graph.Node, x, _ []*graph.Node) []*graph.Node {
+func linearField(_ *model.Scope, x []*graph.Node, _ *graph.Node, _ []*graph.Node) []*graph.Node {
 	// row vector times A^T.
 	at := graph.Const(x[0].Graph(), [][]float32{{-decayD, omegaW}, {-omegaW, -decayD}})
 	return []*graph.Node{graph.MatMul(x[0], at)}
@@ -152,7 +152,7 @@ func TestDopri5Accuracy(t *testing.T) {
 // x(t) = (L^2 cos t + L sin t)/(L^2+1) - L^2/(L^2+1) e^{-L t}.
 const stiffL = 50.0
 
-func stiffField(_ *model.Scope, tt *graph.Node, x, _ []*graph.Node) []*graph.Node {
+func stiffField(_ *model.Scope, x []*graph.Node, tt *graph.Node, _ []*graph.Node) []*graph.Node {
 	return []*graph.Node{graph.MulScalar(graph.Sub(x[0], graph.Cos(tt)), -stiffL)}
 }
 
@@ -195,11 +195,11 @@ func TestDopri5Stiff(t *testing.T) {
 
 func TestNaNField(t *testing.T) {
 	// NaN everywhere (sqrt of a negative number).
-	allNaN := func(_ *model.Scope, _ *graph.Node, x, _ []*graph.Node) []*graph.Node {
+	allNaN := func(_ *model.Scope, x []*graph.Node, _ *graph.Node, _ []*graph.Node) []*graph.Node {
 		return []*graph.Node{graph.Sqrt(graph.Neg(graph.AddScalar(graph.Square(x[0]), 1)))}
 	}
 	// Finite for t < 0.5, NaN for t > 0.5 (sqrt(0.5 - t)).
-	lateNaN := func(_ *model.Scope, tt *graph.Node, x, _ []*graph.Node) []*graph.Node {
+	lateNaN := func(_ *model.Scope, x []*graph.Node, tt *graph.Node, _ []*graph.Node) []*graph.Node {
 		return []*graph.Node{graph.Mul(x[0], graph.Sqrt(graph.Sub(graph.Scalar(tt.Graph(), dtypes.Float32, 0.5), tt)))}
 	}
 	cases := []struct {
@@ -228,7 +228,7 @@ func TestNaNField(t *testing.T) {
 }
 
 // A nonlinear, time-dependent field: dx/dt = sin(x) + t.
-func nonlinField(_ *model.Scope, tt *graph.Node, x, _ []*graph.Node) []*graph.Node {
+func nonlinField(_ *model.Scope, x []*graph.Node, tt *graph.Node, _ []*graph.Node) []*graph.Node {
 	return []*graph.Node{graph.Add(graph.Sin(x[0]), tt)}
 }
 
@@ -278,7 +278,7 @@ func TestReverseReturnsToStart(t *testing.T) {
 func TestMultipleStatesAndAux(t *testing.T) {
 	// State a [3] decays with the rate given in aux[0] (scalar); state b [2,4]
 	// grows with rate aux[1] (shape [4], broadcast over rows).
-	field := func(_ *model.Scope, _ *graph.Node, x, aux []*graph.Node) []*graph.Node {
+	field := func(_ *model.Scope, x []*graph.Node, _ *graph.Node, aux []*graph.Node) []*graph.Node {
 		return []*graph.Node{
 			graph.Mul(graph.Neg(aux[0]), x[0]),
 			graph.Mul(x[1], graph.BroadcastToShape(graph.Reshape(aux[1], 1, 4), x[1].Shape())),
@@ -332,7 +332,7 @@ func TestMultipleStatesAndAux(t *testing.T) {
 func TestFieldWithStoreVariable(t *testing.T) {
 	store := model.NewStore()
 	store.VariableWithValue("/field/rate", float32(-1.5)) // the field must read this value, not its own default 0
-	field := func(scope *model.Scope, _ *graph.Node, x, _ []*graph.Node) []*graph.Node {
+	field := func(scope *model.Scope, x []*graph.Node, _ *graph.Node, _ []*graph.Node) []*graph.Node {
 		if scope == nil {
 			panic("scope is nil although the solver has a store")
 		}
@@ -415,9 +415,9 @@ func TestCompileOnce(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.opts.Method.String(), func(t *testing.T) {
 			var calls atomic.Int32
-			field := func(s *model.Scope, tt *graph.Node, x, aux []*graph.Node) []*graph.Node {
+			field := func(s *model.Scope, x []*graph.Node, tt *graph.Node, aux []*graph.Node) []*graph.Node {
 				calls.Add(1)
-				return linearField(s, tt, x, aux)
+				return linearField(s, x, tt, aux)
 			}
 			s, err := New(be(t), nil, field, c.opts)
 			if err != nil {

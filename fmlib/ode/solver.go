@@ -3,9 +3,11 @@ package ode
 import (
 	"errors"
 	"fmt"
-	"github.com/gofm/gofm/internal/livevars"
 	"math"
 	"sync"
+
+	"github.com/gofm/gofm/fmlib/vfield"
+	"github.com/gofm/gofm/internal/livevars"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -14,11 +16,13 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-// Field returns dx/dt for every state tensor. scope is nil when the solver
-// has no model store. aux are per-solve constant inputs (e.g. Hutchinson
-// probes, dataset points), passed to every evaluation. t is a float32 scalar
-// node (shape []). The returned slice must have one node per state tensor,
-// with the same shape and dtype.
+// Field returns dx/dt for every state tensor of a system, in the (x, t)
+// order of fmlib's velocity contract (package vfield). scope is nil when the
+// solver has no model store. aux are per-solve constant inputs (e.g.
+// Hutchinson probes, dataset points), passed to every evaluation. t is a
+// float32 scalar node (shape []). The returned slice must have one node per
+// state tensor, with the same shape and dtype. Single turns a one-tensor
+// velocity field (a vfield.Graph, e.g. a network) into a Field.
 //
 // The Go function is only called while a step graph is built (once per stage,
 // per step kind and input shapes); it must describe the computation, not
@@ -26,7 +30,15 @@ import (
 // each call receives the same scope path with a fresh visited-set
 // (Scope.ResetVisited), so a field may use scope.In("name") freely and every
 // stage reads the same variables.
-type Field func(scope *model.Scope, t *graph.Node, x []*graph.Node, aux []*graph.Node) []*graph.Node
+type Field func(scope *model.Scope, x []*graph.Node, t *graph.Node, aux []*graph.Node) []*graph.Node
+
+// Single returns the Field of dx/dt = u(x, t) on one state tensor (no aux
+// inputs): the way to hand a network or any vfield.Graph to a Solver.
+func Single(u vfield.Graph) Field {
+	return func(scope *model.Scope, x []*graph.Node, t *graph.Node, _ []*graph.Node) []*graph.Node {
+		return []*graph.Node{u(scope, x[0], t)}
+	}
+}
 
 // Method selects the integrator.
 type Method int
@@ -122,7 +134,7 @@ type Solution struct {
 	Stats      Stats
 }
 
-// Solver integrates dx/dt = field(t, x) with compiled step graphs that are
+// Solver integrates dx/dt = field(x, t) with compiled step graphs that are
 // cached between steps and between Solve calls (one compilation per step
 // kind, number of state tensors and input shapes). It is safe for concurrent
 // Solve calls.
@@ -201,13 +213,13 @@ func (s *Solver) GraphBuilds() int {
 }
 
 // callField evaluates the field in a graph and checks its output.
-func (s *Solver) callField(scope *model.Scope, t *graph.Node, x, aux []*graph.Node) []*graph.Node {
+func (s *Solver) callField(scope *model.Scope, x []*graph.Node, t *graph.Node, aux []*graph.Node) []*graph.Node {
 	if scope != nil {
 		// Every evaluation is the same model: give each a fresh visited-set so
 		// the field may call scope.In("name") in every stage of one graph.
 		scope = scope.ResetVisited()
 	}
-	out := s.field(scope, t, x, aux)
+	out := s.field(scope, x, t, aux)
 	if len(out) != len(x) {
 		panic(fmt.Sprintf("ode: field returned %d tensors for %d state tensors", len(out), len(x)))
 	}
@@ -300,7 +312,7 @@ func (s *Solver) execsFor(nx int) (*execSet, error) {
 						xi[v] = combine(x[v], h, tb.A[i], kv)
 					}
 				}
-				k[i] = s.callField(scope, stageTime(t, h, tb.C[i]), xi, aux)
+				k[i] = s.callField(scope, xi, stageTime(t, h, tb.C[i]), aux)
 			}
 			out := make([]*graph.Node, nx+1)
 			var bad *graph.Node
@@ -328,7 +340,7 @@ func (s *Solver) execsFor(nx int) (*execSet, error) {
 	}
 	es.init, err = s.newExec("dopri5_init", func(scope *model.Scope, in []*graph.Node) []*graph.Node {
 		t, x, aux := in[0], in[1:1+nx], in[1+nx:]
-		f := s.callField(scope, t, x, aux)
+		f := s.callField(scope, x, t, aux)
 		sc := scaleOf(x, nil)
 		return append(append([]*graph.Node{}, f...), rmsNorm(x, sc), rmsNorm(f, sc))
 	})
@@ -341,7 +353,7 @@ func (s *Solver) execsFor(nx int) (*execSet, error) {
 		for v := range nx {
 			x1[v] = graph.Add(x[v], graph.Mul(f0[v], h))
 		}
-		f1 := s.callField(scope, graph.Add(t, h), x1, aux)
+		f1 := s.callField(scope, x1, graph.Add(t, h), aux)
 		d := make([]*graph.Node, nx)
 		for v := range nx {
 			d[v] = graph.Sub(f1[v], f0[v])
@@ -367,7 +379,7 @@ func (s *Solver) execsFor(nx int) (*execSet, error) {
 			if i == 6 {
 				xNew = xi // 5th-order solution (row 7 of A = b)
 			}
-			k = append(k, s.callField(scope, stageTime(t, h, dopriC[i]), xi, aux))
+			k = append(k, s.callField(scope, xi, stageTime(t, h, dopriC[i]), aux))
 		}
 		errV := make([]*graph.Node, nx)
 		for v := range nx {

@@ -5,7 +5,9 @@ import (
 	"slices"
 
 	"github.com/gofm/gofm/fmlib/schedule"
+	"github.com/gofm/gofm/fmlib/vfield"
 	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 )
 
@@ -228,4 +230,18 @@ func (p Affine) Convert(from, to Param, pred, xt, t *graph.Node) *graph.Node {
 		res = graph.Add(graph.Mul(expandTo(out.a, xt, "Convert"), xt), res)
 	}
 	return res
+}
+
+// VelocityOf returns the velocity field of a network that predicts the
+// quantity param on this path: u(x, t) = Convert(param -> Velocity, net(x, t),
+// x, t). A velocity network is returned as it is; a noise (DDPM) or score
+// (denoising score matching) network becomes the field of its
+// probability-flow ODE, which ode and likelihood integrate.
+func (p Affine) VelocityOf(param Param, net vfield.Graph) vfield.Graph {
+	if param == Velocity {
+		return net
+	}
+	return func(scope *model.Scope, x, t *graph.Node) *graph.Node {
+		return p.Convert(param, Velocity, net(scope, x, t), x, t)
+	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/gofm/gofm/fmlib/progress"
 	"github.com/gofm/gofm/fmlib/schedule"
 	"github.com/gofm/gofm/fmlib/training"
+	"github.com/gofm/gofm/fmlib/vfield"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -219,8 +220,8 @@ func (c Config) kind() (objective.Kind, error) {
 	return 0, fmt.Errorf("recipe: objective %q unknown; use cfm, dsm or ddpm", c.Objective)
 }
 
-// Net is the network of c as an objective.NetFn.
-func (c Config) NetFn() objective.NetFn {
+// NetFn is the network of c.
+func (c Config) NetFn() vfield.Graph {
 	if c.Net == "unet" {
 		u := c.unet()
 		return func(s *model.Scope, x, t *graph.Node) *graph.Node { return models.UNet(s.In("unet"), x, t, u) }
@@ -517,12 +518,8 @@ func (m *Model) Velocity(x [][]float64, t float64) ([][]float64, error) {
 // estimator's log p_0 is then the standard normal's, a negligible
 // approximation at eps = 1e-5.
 func (m *Model) Likelihood(opts likelihood.Options) (*likelihood.Estimator, error) {
-	field := m.obj.VelocityField()
-	v := func(scope *model.Scope, t, x *graph.Node) *graph.Node {
-		return field(scope, t, []*graph.Node{x}, nil)[0]
-	}
 	opts.T0, opts.T1 = m.TimeSpan()
-	return likelihood.New(m.backend, m.store, v, opts)
+	return likelihood.New(m.backend, m.store, m.obj.Velocity(), opts)
 }
 
 // ReadConfig returns the set-up recorded in a checkpoint directory (its

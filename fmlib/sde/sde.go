@@ -6,10 +6,8 @@ import (
 	"math/rand/v2"
 
 	"github.com/gofm/gofm/fmlib/points"
+	"github.com/gofm/gofm/fmlib/vfield"
 )
-
-// Drift is f_t evaluated at every row of x.
-type Drift func(x [][]float64, t float64) ([][]float64, error)
 
 // Path is the result of EulerMaruyama.
 type Path struct {
@@ -22,7 +20,7 @@ type Path struct {
 // unmodified) from t0 to t1 > t0 in steps steps, drawing the noise from rng.
 // With keep it records every step. It fails on bad settings and when a point
 // becomes NaN/Inf (the step is too large for the drift).
-func EulerMaruyama(f Drift, sigma float64, x0 [][]float64, t0, t1 float64, steps int, rng *rand.Rand, keep bool) (*Path, error) {
+func EulerMaruyama(f vfield.Host, sigma float64, x0 [][]float64, t0, t1 float64, steps int, rng *rand.Rand, keep bool) (*Path, error) {
 	if f == nil || rng == nil {
 		return nil, fmt.Errorf("sde.EulerMaruyama: the drift and the random source must not be nil")
 	}
@@ -55,12 +53,9 @@ func EulerMaruyama(f Drift, sigma float64, x0 [][]float64, t0, t1 float64, steps
 	noise := sigma * math.Sqrt(h)
 	for k := range steps {
 		t := t0 + float64(k)*h
-		v, err := f(x, t)
+		v, err := f.Eval("sde.EulerMaruyama: drift", x, t, n, d)
 		if err != nil {
-			return nil, fmt.Errorf("sde.EulerMaruyama: the drift at t = %g: %w", t, err)
-		}
-		if len(v) != n {
-			return nil, fmt.Errorf("sde.EulerMaruyama: the drift returned %d rows for %d points", len(v), n)
+			return nil, err
 		}
 		for i := range x {
 			for j := range d {

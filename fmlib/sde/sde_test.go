@@ -9,6 +9,7 @@ import (
 	"github.com/gofm/gofm/fmlib/continuity"
 	"github.com/gofm/gofm/fmlib/ode"
 	"github.com/gofm/gofm/fmlib/points"
+	"github.com/gofm/gofm/fmlib/vfield"
 )
 
 var ou = OU{Theta: 1.5, Sigma: 0.8, M0: []float64{2, -1}, S0: 0.3}
@@ -77,7 +78,7 @@ func TestFlowODEHasTheSameMarginals(t *testing.T) {
 	// The probability-flow ODE carries the start points to N(m_T, v_T I): each point
 	// moves by the affine map x -> m_T + sqrt(v_T / v_0) (x - m_0).
 	x0 := draw(50, 5)
-	sol, err := ode.SolveHost(ode.HostField(ou.FlowVelocity), x0, 0, 1, ode.Options{Method: ode.RK4, Steps: 200})
+	sol, err := ode.SolveHost(ou.FlowVelocity, x0, 0, 1, ode.Options{Method: ode.RK4, Steps: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestEulerMaruyamaDeterministicAndErrors(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, c := range []struct {
 		name  string
-		f     Drift
+		f     vfield.Host
 		sigma float64
 		steps int
 		t1    float64

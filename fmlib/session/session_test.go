@@ -1,6 +1,9 @@
 package session
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 func TestQuickAndPick(t *testing.T) {
 	cases := []struct {
@@ -29,10 +32,49 @@ func TestStartErrorIsReturned(t *testing.T) {
 	if _, err := Start(); err == nil {
 		t.Fatal("Start accepted GOMLX_BACKEND=nonsense")
 	}
+	// The failure is not remembered: a good setting then works.
 	t.Setenv("GOMLX_BACKEND", "go")
-	b, err := Start()
-	if err != nil {
+	if _, err := Start(); err != nil {
 		t.Fatal(err)
 	}
-	b.Finalize()
+}
+
+// A notebook declares `var be = session.Backend()` and calls MustStart in its
+// first cell: both must be the same backend, not two.
+func TestOneBackendPerProcess(t *testing.T) {
+	t.Setenv("GOMLX_BACKEND", "go")
+	a := Backend()
+	b := MustStart()
+	if a != b || Backend() != a {
+		t.Fatalf("Backend and Start returned different backends (%p, %p)", a, b)
+	}
+}
+
+func TestMustPanicsWithTheError(t *testing.T) {
+	boom := errors.New("boom")
+	cases := []struct {
+		name string
+		call func()
+		err  error // nil: no panic expected
+	}{
+		{"Must ok", func() { _ = Must(1, nil) }, nil},
+		{"Must error", func() { _ = Must(1, boom) }, boom},
+		{"Must2 ok", func() { _, _ = Must2(1, 2, nil) }, nil},
+		{"Must2 error", func() { _, _ = Must2(1, 2, boom) }, boom},
+		{"OK ok", func() { OK(nil) }, nil},
+		{"OK error", func() { OK(boom) }, boom},
+	}
+	for _, c := range cases {
+		got := func() (r any) {
+			defer func() { r = recover() }()
+			c.call()
+			return nil
+		}()
+		if got != c.err && !(got == nil && c.err == nil) {
+			t.Errorf("%s: panicked with %v, want %v", c.name, got, c.err)
+		}
+	}
+	if Must(7, nil) != 7 {
+		t.Error("Must did not return its value")
+	}
 }
