@@ -89,6 +89,7 @@ import (
 	"github.com/gofm/gofm/fmlib/objective"
 	"github.com/gofm/gofm/fmlib/probpath"
 	"github.com/gofm/gofm/fmlib/schedule"
+	"github.com/gofm/gofm/fmlib/training"
 	"github.com/gofm/gofm/fmlib/vfield"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
@@ -761,7 +762,7 @@ type goBench struct {
 	o       options
 	spec    netSpec
 	store   *model.Store
-	trainer *objective.Trainer
+	trainer *training.Trainer
 	fwd     *model.Exec // nil unless spec.forward
 	data    []float32   // a pool of data rows to draw batches from
 	rng     *rand.Rand
@@ -777,7 +778,7 @@ func newGoBench(be compute.Backend, spec netSpec, o options) (*goBench, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr, err := objective.NewTrainer(be, store, objective.Config{Kind: objective.CFM, Path: path, Net: spec.net})
+	tr, err := training.NewTrainer(be, store, training.Config{Kind: objective.CFM, Path: path, Net: spec.net})
 	if err != nil {
 		return nil, err
 	}
@@ -871,7 +872,7 @@ type torchProc struct {
 // torchArgs is the command line of torch_ref.py for spec.
 func torchArgs(script string, o options, spec netSpec, device string) []string {
 	args := []string{script, "--device", device, "--batch", strconv.Itoa(spec.batch), "--points", strconv.Itoa(o.points),
-		"--sigma-min", fmt.Sprint(sigmaMin), "--lr", fmt.Sprint(objective.DefaultLearningRate),
+		"--sigma-min", fmt.Sprint(sigmaMin), "--lr", fmt.Sprint(training.DefaultLearningRate),
 		"--threads", strconv.Itoa(o.threads), "--tf32", map[bool]string{true: "1", false: "0"}[o.tf32]}
 	if spec.name == "mlp" {
 		args = append(args, "--embed", strconv.Itoa(models.DefaultTimeEmbedDim),

@@ -5,8 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/gofm/gofm/fmlib/objective"
 	"github.com/gofm/gofm/fmlib/points"
+	"github.com/gofm/gofm/fmlib/training"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -25,7 +25,7 @@ type Trainer struct {
 }
 
 // NewTrainer prepares training of p.Net (variables in store) on target with
-// Adam at learning rate lr (0 means objective.DefaultLearningRate). The
+// Adam at learning rate lr (0 means training.DefaultLearningRate). The
 // samples (t, z, x0) of every step come from a generator seeded by seed, so
 // trainers with the same seed draw the same samples whatever their target.
 func (p Problem) NewTrainer(backend compute.Backend, store *model.Store, target Target, lr float64, seed uint64) (*Trainer, error) {
@@ -42,10 +42,10 @@ func (p Problem) NewTrainer(backend compute.Backend, store *model.Store, target 
 		return nil, fmt.Errorf("fmloss: NewTrainer needs a backend and a store (model.NewStore())")
 	}
 	if !(lr >= 0) || math.IsInf(lr, 0) {
-		return nil, fmt.Errorf("fmloss: learning rate %g; need a finite value >= 0 (0 means %g)", lr, float64(objective.DefaultLearningRate))
+		return nil, fmt.Errorf("fmloss: learning rate %g; need a finite value >= 0 (0 means %g)", lr, float64(training.DefaultLearningRate))
 	}
 	if lr == 0 {
-		lr = objective.DefaultLearningRate
+		lr = training.DefaultLearningRate
 	}
 	modelFn := func(scope *model.Scope, in []*graph.Node) {
 		train.AddMainLoss(SquaredError(p.Net(scope, in[0], in[1]), in[2]))

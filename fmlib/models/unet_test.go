@@ -5,9 +5,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gofm/gofm/fmlib/objective"
 	"github.com/gofm/gofm/fmlib/probpath"
 	"github.com/gofm/gofm/fmlib/schedule"
+	"github.com/gofm/gofm/fmlib/training"
 	"github.com/gofm/gofm/internal/testbe"
 
 	"github.com/gomlx/compute/dtypes"
@@ -444,7 +444,7 @@ func TestUNetTraining(t *testing.T) {
 // unetTrainer is a CFM trainer (conditional OT path, sigma_min 0.01) of a
 // U-Net with cfg on a fresh store seeded with seed; lr 0 means the
 // objective's default learning rate.
-func unetTrainer(t *testing.T, cfg UNetConfig, seed int64, lr float64) *objective.Trainer {
+func unetTrainer(t *testing.T, cfg UNetConfig, seed int64, lr float64) *training.Trainer {
 	t.Helper()
 	path, err := probpath.New(schedule.CondOT{SigmaMin: 0.01})
 	if err != nil {
@@ -454,7 +454,7 @@ func unetTrainer(t *testing.T, cfg UNetConfig, seed int64, lr float64) *objectiv
 	if err := store.SetRNGStateFromSeed(seed); err != nil {
 		t.Fatal(err)
 	}
-	tr, err := objective.NewTrainer(backendForTest(t), store, objective.Config{Path: path, LearningRate: lr,
+	tr, err := training.NewTrainer(backendForTest(t), store, training.Config{Path: path, LearningRate: lr,
 		Net: func(s *model.Scope, x, tt *graph.Node) *graph.Node { return UNet(s.In("unet"), x, tt, cfg) }})
 	if err != nil {
 		t.Fatal(err)
@@ -544,7 +544,7 @@ func BenchmarkUNetTrainStep(b *testing.B) {
 			}
 			store := model.NewStore()
 			_ = store.SetRNGStateFromSeed(1)
-			tr, err := objective.NewTrainer(testbe.Go(b), store, objective.Config{Path: path,
+			tr, err := training.NewTrainer(testbe.Go(b), store, training.Config{Path: path,
 				Net: func(s *model.Scope, x, tt *graph.Node) *graph.Node { return UNet(s.In("unet"), x, tt, bc.cfg) }})
 			if err != nil {
 				b.Fatal(err)
@@ -610,7 +610,7 @@ func BenchmarkImageMLPTrainStep(b *testing.B) {
 	}
 	store := model.NewStore()
 	_ = store.SetRNGStateFromSeed(1)
-	tr, err := objective.NewTrainer(testbe.Go(b), store, objective.Config{Path: path,
+	tr, err := training.NewTrainer(testbe.Go(b), store, training.Config{Path: path,
 		Net: func(s *model.Scope, x, tt *graph.Node) *graph.Node { return MLP(s.In("mlp"), x, tt, cfg) }})
 	if err != nil {
 		b.Fatal(err)

@@ -1,6 +1,9 @@
-// Package objective holds the training objectives of flow matching and
-// diffusion models as GoMLX graph functions, and a small trainer around
-// GoMLX's train.Trainer.
+// Package objective holds the training losses of flow matching and
+// diffusion models as GoMLX graph functions: the regression targets, the
+// weighted prediction loss, and the sampling of training times. It builds
+// graphs only; fitting a network to one of these losses (optimizer, steps,
+// minibatches, couplings, checkpoints) is package training's, and turning
+// a trained network's prediction into a velocity is probpath.Affine.VelocityOf.
 //
 // # Setting
 //
@@ -34,7 +37,11 @@
 //
 // Kind.Param names what the trained network predicts (probpath.Velocity,
 // Score, Epsilon), so a sampler can convert it to a velocity with
-// probpath.Affine.Convert.
+// probpath.Affine.VelocityOf (probpath.Affine.Convert for values): on an
+// affine path every parametrisation is an affine function of the others at
+// fixed (x_t, t), e.g. for DDPM with epsilon-hat = f(x_t, t)
+//
+//	x1-hat = (x_t - sigma_t epsilon-hat) / alpha_t,   u = dAlpha_t x1-hat + dSigma_t epsilon-hat.
 //
 // # Time sampling
 //
@@ -42,12 +49,12 @@
 // eps = 1e-5 (DefaultTimeEps) keeps t off the end points where sigma_t or
 // alpha_t can vanish and the score target or conversions divide by zero.
 //
-// # Training
+// # Functions
 //
-// Config.ModelFn plugs an objective into train.NewTrainer (with a nil loss
-// function): inputs [x1] (noise and times drawn in the graph), [x0, x1]
-// (pairs given, e.g. by an optimal-transport coupling) or [x0, x1, t].
-// Trainer wraps that with Adam by default and offers Step, StepPairs, Loss
-// (fixed-input evaluation) and Train (minibatches drawn from a host point
-// set).
+// Target gives (target, lambda) for a path sample; PredictionLoss is the
+// weighted mean square error of a prediction against it; Loss samples the
+// path at (x0, x1, t), evaluates the network and returns PredictionLoss.
+// UniformTime and SampleTime draw the training times. training.Trainer
+// (package training) draws x0, t and the minibatches and runs the optimizer
+// on Loss.
 package objective

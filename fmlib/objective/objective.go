@@ -13,8 +13,8 @@ import (
 )
 
 // DefaultTimeEps is the margin SampleTime keeps from the ends of [0, 1] when
-// Config.TimeEps is 0. At t = 1 a path with sigma_1 = 0 (e.g. CondOT with
-// SigmaMin = 0, VP, Cosine) makes the score target -x0/sigma_t and every
+// training.Config.TimeEps is 0. At t = 1 a path with sigma_1 = 0 (e.g.
+// CondOT with SigmaMin = 0, VP, Cosine) makes the score target -x0/sigma_t and every
 // conversion that divides by sigma_t infinite; at t = 0 VE-like schedules
 // have alpha_0 -> 0 and conversions that divide by alpha_t blow up. 1e-5 is
 // far below the time resolution any sampler uses (a 1000-step Euler solve
@@ -54,8 +54,9 @@ func (k Kind) String() string {
 func (k Kind) Valid() bool { return k >= CFM && k <= DDPM }
 
 // Param is the quantity a network trained with k predicts, in probpath's
-// terms: Velocity for CFM, Score for DSM, Epsilon for DDPM. Samplers convert
-// it to a velocity with path.Convert(k.Param(), probpath.Velocity, ...).
+// terms: Velocity for CFM, Score for DSM, Epsilon for DDPM. Samplers turn
+// such a network into a velocity field with path.VelocityOf(k.Param(), net)
+// (path.Convert(k.Param(), probpath.Velocity, ...) converts values).
 func (k Kind) Param() probpath.Param {
 	switch k {
 	case DSM:

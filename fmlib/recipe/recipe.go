@@ -52,7 +52,7 @@ type Config struct {
 
 	LearningRate float64 `json:"learning_rate"`
 	// CosineDecay anneals the learning rate along a cosine to 2% of its
-	// start over Steps (see objective.Config.DecaySteps).
+	// start over Steps (see training.Config.DecaySteps).
 	CosineDecay bool   `json:"cosine_decay,omitempty"`
 	Batch       int    `json:"batch"`
 	Steps       int64  `json:"-"` // total training steps
@@ -230,14 +230,15 @@ func (c Config) NetFn() vfield.Graph {
 	return func(s *model.Scope, x, t *graph.Node) *graph.Node { return models.MLP(s.In("mlp"), x, t, m) }
 }
 
-// Objective is the objective.Config of c.
-func (c Config) ObjectiveConfig() (objective.Config, error) {
+// TrainerConfig is the training.Config of c: its objective, path, network
+// and learning rate (with the cosine decay over Steps if CosineDecay).
+func (c Config) TrainerConfig() (training.Config, error) {
 	if err := c.Validate(); err != nil {
-		return objective.Config{}, err
+		return training.Config{}, err
 	}
 	p, _ := c.path()
 	k, _ := c.kind()
-	oc := objective.Config{Kind: k, Path: p, Net: c.NetFn(), LearningRate: c.LearningRate}
+	oc := training.Config{Kind: k, Path: p, Net: c.NetFn(), LearningRate: c.LearningRate}
 	if c.CosineDecay {
 		oc.DecaySteps = int(c.Steps)
 	}
@@ -265,8 +266,8 @@ type Model struct {
 	backend compute.Backend
 	store   *model.Store
 	run     *training.Run
-	tr      *objective.Trainer
-	obj     objective.Config
+	tr      *training.Trainer
+	obj     training.Config
 
 	trainSet, testSet mnistSplit // MNIST, loaded on first use
 
@@ -289,7 +290,7 @@ func open(backend compute.Backend, cfg Config, dir string, must bool) (*Model, e
 	if must && cfg.Steps == 0 {
 		cfg.Steps = 1 // a loaded model's Steps becomes its step count below
 	}
-	obj, err := cfg.ObjectiveConfig()
+	obj, err := cfg.TrainerConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +306,7 @@ func open(backend compute.Backend, cfg Config, dir string, must bool) (*Model, e
 	if err != nil {
 		return nil, err
 	}
-	tr, err := objective.NewTrainer(backend, store, obj)
+	tr, err := training.NewTrainer(backend, store, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -318,8 +319,8 @@ func open(backend compute.Backend, cfg Config, dir string, must bool) (*Model, e
 // Run is the training run (step count, loss history, checkpoints).
 func (m *Model) Run() *training.Run { return m.run }
 
-// Trainer is the objective's trainer.
-func (m *Model) Trainer() *objective.Trainer { return m.tr }
+// Trainer fits the network to the objective (one step per call).
+func (m *Model) Trainer() *training.Trainer { return m.tr }
 
 // Store holds the network variables.
 func (m *Model) Store() *model.Store { return m.store }

@@ -21,7 +21,6 @@ import (
 	"github.com/gofm/gofm/fmlib/backend"
 	"github.com/gofm/gofm/fmlib/classifier"
 	"github.com/gofm/gofm/fmlib/metrics"
-	"github.com/gofm/gofm/fmlib/objective"
 	"github.com/gofm/gofm/fmlib/progress"
 	"github.com/gofm/gofm/fmlib/recipe"
 	"github.com/gofm/gofm/fmlib/training"
@@ -223,7 +222,7 @@ func runModel(ctx context.Context, be compute.Backend, s Scale, outDir, data, ke
 				return nil, fmt.Errorf("table: %s: %w", title, err)
 			}
 			pairSeconds = sec
-			stepper := training.Steps(m.Trainer().PairStepper(objective.FixedPairs(x0, x1), cfg.Batch))
+			stepper := training.Steps(m.Trainer().PairStepper(training.FixedPairs(x0, x1), cfg.Batch))
 			err = m.Run().Train(ctx, stepper, training.Options{Steps: cfg.Steps, Batch: cfg.Batch, Seed: cfg.Seed, Progress: trep})
 			if err != nil {
 				return nil, err

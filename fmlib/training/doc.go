@@ -1,14 +1,53 @@
-// Package training runs a training loop that survives interruptions: GoMLX
-// checkpoints at regular steps, a loss history on disk, resumption at the
-// saved step count, a live progress display, and a clean stop on Ctrl-C or
-// a notebook's interrupt button.
+// Package training fits networks to the losses of package objective and
+// runs that fitting so that it survives interruptions. It has three parts:
+//
+//   - Trainer (NewTrainer with a Config) runs optimizer steps of one
+//     objective on the network of a model.Store with GoMLX's
+//     train.Trainer: Step (data batch; noise x0 ~ N(0, I) and times
+//     t ~ U[eps, 1-eps) drawn in the graph), StepPairs (noise given), Loss
+//     (fixed-input evaluation), Train (minibatches from a host point set),
+//     and the trained network as a velocity (Config.Velocity, Velocity,
+//     Sampler: an ode.Solver);
+//   - pair samplers (PairSampler) draw the (x0, x1) pairs of a step:
+//     Coupled pairs data with noise through a coupling (independent,
+//     minibatch OT, Sinkhorn), FixedPairs draws from given pairs (a reflow);
+//     Trainer.PairStepper and TrainPairs train on them;
+//   - Run is a training loop with GoMLX checkpoints at regular steps, a
+//     loss history on disk, resumption at the saved step count, a live
+//     progress display, and a clean stop on Ctrl-C or a notebook's
+//     interrupt button.
+//
+// # The trainer
+//
+// For a Config with Kind k, path (alpha_t, sigma_t) and network f, one step
+// draws t_b ~ U[eps, 1-eps) and, unless pairs are given, x0_b ~ N(0, I) for
+// the rows x1_b of the batch, and takes an optimizer step on
+//
+//	L = 1/(B D) sum_b lambda_k(t_b) |f(x_t_b, t_b) - target_k|^2,   x_t = alpha_t x1 + sigma_t x0,
+//
+// objective.Loss with the target and weight of k (velocity, score or noise;
+// see package objective). Adam at DefaultLearningRate is the default
+// optimizer; Config.DecaySteps anneals the rate of step k along a cosine,
+//
+//	lr_k = m + (lr - m) (1 + cos(pi k / DecaySteps)) / 2,   m = MinLRFraction lr.
+//
+// Noise and times come from the store's random number generator, so a seeded
+// store (NewStore) gives a reproducible run. A network trained for a
+// score or the noise predicts no velocity itself: Config.Velocity converts
+// its prediction with probpath.Affine.VelocityOf (the probability-flow ODE),
+// which Sampler integrates.
+//
+// # Runs
 //
 // A Run owns a checkpoint directory for one model.Store:
 //
 //	store := training.NewStore(seed)                  // variables + RNG state
 //	run, err := training.Open(store, dir, settings)   // loads the latest checkpoint, if any
-//	tr, err := objective.NewTrainer(backend, store, cfg)
-//	err = run.Train(ctx, training.DataSteps(tr, data, batch), training.Options{Steps: 5000, Batch: batch, Seed: seed})
+//	tr, err := training.NewTrainer(backend, store, cfg)
+//	err = run.Train(ctx, training.Steps(tr.DataStepper(data, batch)), training.Options{Steps: 5000, Batch: batch, Seed: seed})
+//
+// (training.Steps(tr.PairStepper(training.Coupled(data, coupling.ExactOT{}), batch))
+// trains on OT pairs instead).
 //
 // # What a checkpoint holds and why a resumed run is the same run
 //

@@ -387,7 +387,7 @@ func BatchRNG(seed uint64, step int64) *rand.Rand {
 // checkpoint stays the last good state.
 func (r *Run) Train(ctx context.Context, step StepFunc, opts Options) error {
 	if step == nil {
-		return fmt.Errorf("training: Train needs a StepFunc (e.g. training.DataSteps(trainer, data, batch))")
+		return fmt.Errorf("training: Train needs a StepFunc (e.g. training.Steps(trainer.DataStepper(data, batch)))")
 	}
 	if opts.Steps < 1 {
 		return fmt.Errorf("training: Options.Steps = %d; give the total number of steps (>= 1)", opts.Steps)
@@ -494,11 +494,11 @@ func InterruptContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
-// stepper is what objective.Trainer's DataStepper and PairStepper return.
+// stepper is what Trainer.DataStepper and Trainer.PairStepper return.
 type stepper = func(rng *rand.Rand) (float64, error)
 
-// Steps adapts a one-step function (objective.Trainer.DataStepper or
-// PairStepper) to a StepFunc; err is passed through so calls chain:
+// Steps adapts a one-step function (Trainer.DataStepper or
+// Trainer.PairStepper) to a StepFunc; err is passed through so calls chain:
 //
 //	run.Train(ctx, training.Steps(tr.DataStepper(data, batch)), opts)
 //

@@ -13,7 +13,6 @@ import (
 
 	"github.com/gofm/gofm/fmlib/data"
 	"github.com/gofm/gofm/fmlib/models"
-	"github.com/gofm/gofm/fmlib/objective"
 	"github.com/gofm/gofm/fmlib/probpath"
 	"github.com/gofm/gofm/fmlib/progress"
 	"github.com/gofm/gofm/fmlib/schedule"
@@ -34,7 +33,7 @@ var small = settings{Hidden: []int{16, 16}, Batch: 32}
 
 // session opens dir with a fresh store (same seed every time, as a restarted
 // process would) and builds a CFM trainer on it.
-func session(t *testing.T, dir string, s settings) (*training.Run, *objective.Trainer, error) {
+func session(t *testing.T, dir string, s settings) (*training.Run, *training.Trainer, error) {
 	t.Helper()
 	store := training.NewStore(7)
 	run, err := training.Open(store, dir, s)
@@ -45,10 +44,10 @@ func session(t *testing.T, dir string, s settings) (*training.Run, *objective.Tr
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := objective.Config{Path: path, Net: func(sc *model.Scope, x, tt *graph.Node) *graph.Node {
+	cfg := training.Config{Path: path, Net: func(sc *model.Scope, x, tt *graph.Node) *graph.Node {
 		return models.MLP(sc.In("mlp"), x, tt, models.MLPConfig{Hidden: s.Hidden})
 	}}
-	tr, err := objective.NewTrainer(testbe.Go(t), store, cfg)
+	tr, err := training.NewTrainer(testbe.Go(t), store, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package objective
+package training
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofm/gofm/internal/livevars"
 
+	"github.com/gofm/gofm/fmlib/objective"
 	"github.com/gofm/gofm/fmlib/points"
 	"github.com/gofm/gofm/fmlib/probpath"
 	"github.com/gofm/gofm/fmlib/vfield"
@@ -25,14 +26,18 @@ import (
 // nil and Config.LearningRate is 0.
 const DefaultLearningRate = 1e-3
 
-// Config describes one training objective for a network.
+// Config sets up a Trainer: the objective a network is fitted to (Kind and
+// Path, whose losses package objective defines), the network, and the
+// optimizer. The zero values of TimeEps, Optimizer, LearningRate and
+// DecaySteps mean objective.DefaultTimeEps, Adam, DefaultLearningRate and a
+// constant learning rate.
 type Config struct {
-	Kind Kind            // CFM (zero value), DSM or DDPM
+	Kind objective.Kind  // objective.CFM (zero value), DSM or DDPM
 	Path probpath.Affine // probability path (scheduler); required
 	Net  vfield.Graph    // the network; required
 
 	// TimeEps keeps sampled times in [TimeEps, 1-TimeEps); 0 means
-	// DefaultTimeEps. Must be in [0, 0.5).
+	// objective.DefaultTimeEps. Must be in [0, 0.5).
 	TimeEps float64
 
 	// Optimizer updates the variables; nil means Adam with LearningRate.
@@ -55,7 +60,7 @@ const MinLRFraction = 0.02
 
 func (c Config) timeEps() float64 {
 	if c.TimeEps == 0 {
-		return DefaultTimeEps
+		return objective.DefaultTimeEps
 	}
 	return c.TimeEps
 }
@@ -63,25 +68,25 @@ func (c Config) timeEps() float64 {
 // Validate reports the first invalid setting.
 func (c Config) Validate() error {
 	if !c.Kind.Valid() {
-		return fmt.Errorf("objective: unknown Kind %d; use objective.CFM, DSM or DDPM", int(c.Kind))
+		return fmt.Errorf("training: unknown Kind %d; use objective.CFM, DSM or DDPM", int(c.Kind))
 	}
 	if c.Net == nil {
-		return fmt.Errorf("objective: Config.Net is nil; give the network, e.g. func(s *model.Scope, x, t *graph.Node) *graph.Node { return models.MLP(s.In(\"mlp\"), x, t, cfg) }")
+		return fmt.Errorf("training: Config.Net is nil; give the network, e.g. func(s *model.Scope, x, t *graph.Node) *graph.Node { return models.MLP(s.In(\"mlp\"), x, t, cfg) }")
 	}
 	if c.Path.Sched == nil {
-		return fmt.Errorf("objective: Config.Path has no scheduler; build it with probpath.New(schedule.CondOT{SigmaMin: 0.01}) or similar")
+		return fmt.Errorf("training: Config.Path has no scheduler; build it with probpath.New(schedule.CondOT{SigmaMin: 0.01}) or similar")
 	}
 	if err := c.Path.Sched.Validate(); err != nil {
-		return fmt.Errorf("objective: path scheduler %s: %w", c.Path.Sched.Name(), err)
+		return fmt.Errorf("training: path scheduler %s: %w", c.Path.Sched.Name(), err)
 	}
 	if eps := c.timeEps(); !(eps >= 0 && eps < 0.5) {
-		return fmt.Errorf("objective: Config.TimeEps = %g; need 0 <= TimeEps < 0.5 (0 means %g)", c.TimeEps, float64(DefaultTimeEps))
+		return fmt.Errorf("training: Config.TimeEps = %g; need 0 <= TimeEps < 0.5 (0 means %g)", c.TimeEps, float64(objective.DefaultTimeEps))
 	}
 	if c.DecaySteps < 0 {
-		return fmt.Errorf("objective: Config.DecaySteps = %d; use 0 (constant learning rate) or the number of steps to decay over", c.DecaySteps)
+		return fmt.Errorf("training: Config.DecaySteps = %d; use 0 (constant learning rate) or the number of steps to decay over", c.DecaySteps)
 	}
 	if !(c.LearningRate >= 0) || math.IsInf(c.LearningRate, 0) {
-		return fmt.Errorf("objective: Config.LearningRate = %g; need a finite value > 0 (0 means %g)", c.LearningRate, float64(DefaultLearningRate))
+		return fmt.Errorf("training: Config.LearningRate = %g; need a finite value > 0 (0 means %g)", c.LearningRate, float64(DefaultLearningRate))
 	}
 	return nil
 }
@@ -121,26 +126,26 @@ func (c Config) graphLoss(scope *model.Scope, inputs []*graph.Node) *graph.Node 
 	case 3:
 		x0, x1, t = inputs[0], inputs[1], inputs[2]
 	default:
-		exceptions.Panicf("objective: model function takes [x1], [x0, x1] or [x0, x1, t]; got %d inputs", len(inputs))
+		exceptions.Panicf("training: model function takes [x1], [x0, x1] or [x0, x1, t]; got %d inputs", len(inputs))
 	}
 	g := x1.Graph()
 	if x1.Rank() < 2 {
-		exceptions.Panicf("objective: x1 must have shape [B, ...], got %s", x1.Shape())
+		exceptions.Panicf("training: x1 must have shape [B, ...], got %s", x1.Shape())
 	}
 	if x0 == nil {
 		x0 = scope.RandomNormal(g, x1.Shape())
 	}
 	if !x0.Shape().Equal(x1.Shape()) {
-		exceptions.Panicf("objective: x0 shape %s differs from x1 shape %s", x0.Shape(), x1.Shape())
+		exceptions.Panicf("training: x0 shape %s differs from x1 shape %s", x0.Shape(), x1.Shape())
 	}
 	b := x1.Shape().Dimensions[0]
 	if t == nil {
-		t = SampleTime(scope, g, x1.DType(), b, c.timeEps())
+		t = objective.SampleTime(scope, g, x1.DType(), b, c.timeEps())
 	}
 	if t.Rank() != 1 || t.Shape().Dimensions[0] != b {
-		exceptions.Panicf("objective: t must have shape [%d], got %s", b, t.Shape())
+		exceptions.Panicf("training: t must have shape [%d], got %s", b, t.Shape())
 	}
-	return Loss(c.Kind, c.Path, c.Net, scope, x0, x1, graph.ConvertDType(t, x1.DType()))
+	return objective.Loss(c.Kind, c.Path, c.Net, scope, x0, x1, graph.ConvertDType(t, x1.DType()))
 }
 
 // Trainer runs training steps of one objective on a store's network with
@@ -163,7 +168,7 @@ func NewTrainer(backend compute.Backend, store *model.Store, cfg Config) (*Train
 		return nil, err
 	}
 	if backend == nil || store == nil {
-		return nil, fmt.Errorf("objective: NewTrainer needs a backend and a store (model.NewStore())")
+		return nil, fmt.Errorf("training: NewTrainer needs a backend and a store (model.NewStore())")
 	}
 	opt := cfg.Optimizer
 	if opt == nil {
@@ -179,7 +184,7 @@ func NewTrainer(backend compute.Backend, store *model.Store, cfg Config) (*Train
 		return cfg.graphLoss(scope, inputs)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("objective: building the evaluation graph: %w", err)
+		return nil, fmt.Errorf("training: building the evaluation graph: %w", err)
 	}
 	return &Trainer{cfg: cfg, backend: backend, store: store, trainer: tr, eval: eval}, nil
 }
@@ -192,14 +197,14 @@ func (t *Trainer) Store() *model.Store { return t.store }
 
 func checkBatch(name string, x *tensors.Tensor) error {
 	if x == nil {
-		return fmt.Errorf("objective: %s is nil", name)
+		return fmt.Errorf("training: %s is nil", name)
 	}
 	s := x.Shape()
 	if s.Rank() < 2 || s.Dimensions[0] < 1 {
-		return fmt.Errorf("objective: %s has shape %s; want [B, D...] with B >= 1", name, s)
+		return fmt.Errorf("training: %s has shape %s; want [B, D...] with B >= 1", name, s)
 	}
 	if s.DType != dtypes.Float32 {
-		return fmt.Errorf("objective: %s has dtype %s; want float32 (points.ToTensor makes one)", name, s.DType)
+		return fmt.Errorf("training: %s has dtype %s; want float32 (points.ToTensor makes one)", name, s.DType)
 	}
 	return nil
 }
@@ -224,7 +229,7 @@ func (t *Trainer) StepPairs(x0, x1 *tensors.Tensor) (float64, error) {
 		return 0, err
 	}
 	if !x0.Shape().Equal(x1.Shape()) {
-		return 0, fmt.Errorf("objective: x0 shape %s differs from x1 shape %s; pairs must match row by row", x0.Shape(), x1.Shape())
+		return 0, fmt.Errorf("training: x0 shape %s differs from x1 shape %s; pairs must match row by row", x0.Shape(), x1.Shape())
 	}
 	return t.step(x0, x1)
 }
@@ -232,7 +237,7 @@ func (t *Trainer) StepPairs(x0, x1 *tensors.Tensor) (float64, error) {
 func (t *Trainer) step(inputs ...*tensors.Tensor) (float64, error) {
 	metrics, err := t.trainer.TrainStep(train.Batch{Inputs: inputs})
 	if err != nil {
-		return 0, fmt.Errorf("objective: training step: %w", err)
+		return 0, fmt.Errorf("training: training step: %w", err)
 	}
 	loss := float64(tensors.ToScalar[float32](metrics[0]))
 	for _, m := range metrics {
@@ -253,16 +258,16 @@ func (t *Trainer) Loss(x0, x1, tt *tensors.Tensor) (float64, error) {
 		return 0, err
 	}
 	if !x0.Shape().Equal(x1.Shape()) {
-		return 0, fmt.Errorf("objective: x0 shape %s differs from x1 shape %s", x0.Shape(), x1.Shape())
+		return 0, fmt.Errorf("training: x0 shape %s differs from x1 shape %s", x0.Shape(), x1.Shape())
 	}
 	if tt == nil || tt.Shape().Rank() != 1 || tt.Shape().Dimensions[0] != x1.Shape().Dimensions[0] || tt.Shape().DType != dtypes.Float32 {
-		return 0, fmt.Errorf("objective: t must be a float32 tensor of shape [%d] (one time per row of x1)", x1.Shape().Dimensions[0])
+		return 0, fmt.Errorf("training: t must be a float32 tensor of shape [%d] (one time per row of x1)", x1.Shape().Dimensions[0])
 	}
 	var bad error
 	tensors.MustConstFlatData(tt, func(flat []float32) {
 		for i, v := range flat {
 			if !(v >= 0 && v <= 1) {
-				bad = fmt.Errorf("objective: t[%d] = %v is outside [0, 1]", i, v)
+				bad = fmt.Errorf("training: t[%d] = %v is outside [0, 1]", i, v)
 				return
 			}
 		}
@@ -272,7 +277,7 @@ func (t *Trainer) Loss(x0, x1, tt *tensors.Tensor) (float64, error) {
 	}
 	out, err := t.eval.Call1(x0, x1, tt)
 	if err != nil {
-		return 0, fmt.Errorf("objective: evaluating the loss: %w", err)
+		return 0, fmt.Errorf("training: evaluating the loss: %w", err)
 	}
 	return float64(tensors.ToScalar[float32](out)), nil
 }
@@ -284,10 +289,10 @@ func (t *Trainer) Loss(x0, x1, tt *tensors.Tensor) (float64, error) {
 func (t *Trainer) DataStepper(data [][]float64, batch int) (func(rng *rand.Rand) (float64, error), error) {
 	n, d, err := points.Check(data)
 	if err != nil {
-		return nil, fmt.Errorf("objective: training data: %w", err)
+		return nil, fmt.Errorf("training: training data: %w", err)
 	}
 	if batch < 1 {
-		return nil, fmt.Errorf("objective: batch = %d; need >= 1", batch)
+		return nil, fmt.Errorf("training: batch = %d; need >= 1", batch)
 	}
 	return func(rng *rand.Rand) (float64, error) {
 		flat := make([]float32, batch*d)
@@ -305,11 +310,11 @@ func (t *Trainer) DataStepper(data [][]float64, batch int) (func(rng *rand.Rand)
 // uniformly with replacement from data (N x D, float64 host points) with a
 // PCG generator seeded by seed, and returns the loss of every step. Noise
 // and times come from the store's RNG (seed the store too for a fully
-// reproducible run). For checkpoints, progress and resumption use package
-// training with DataStepper.
+// reproducible run). For checkpoints, progress and resumption use a Run:
+// run.Train(ctx, Steps(t.DataStepper(data, batch)), opts).
 func (t *Trainer) Train(data [][]float64, steps, batch int, seed uint64) ([]float64, error) {
 	if steps < 1 || batch < 1 {
-		return nil, fmt.Errorf("objective: Train needs steps >= 1 and batch >= 1, got steps = %d, batch = %d", steps, batch)
+		return nil, fmt.Errorf("training: Train needs steps >= 1 and batch >= 1, got steps = %d, batch = %d", steps, batch)
 	}
 	step, err := t.DataStepper(data, batch)
 	if err != nil {

@@ -1,4 +1,4 @@
-package objective
+package training
 
 import (
 	"math"
@@ -9,6 +9,7 @@ import (
 	"github.com/gofm/gofm/fmlib/coupling"
 	"github.com/gofm/gofm/fmlib/metrics"
 	"github.com/gofm/gofm/fmlib/models"
+	"github.com/gofm/gofm/fmlib/objective"
 	"github.com/gofm/gofm/fmlib/ode"
 	"github.com/gofm/gofm/fmlib/probpath"
 	"github.com/gofm/gofm/fmlib/schedule"
@@ -123,7 +124,7 @@ func TestVelocityConverts(t *testing.T) {
 		t.Fatal(err)
 	}
 	zero := func(_ *model.Scope, x, _ *graph.Node) *graph.Node { return graph.ZerosLike(x) }
-	tr, err := NewTrainer(backendForTest(t), model.NewStore(), Config{Kind: DDPM, Path: vp, Net: zero})
+	tr, err := NewTrainer(backendForTest(t), model.NewStore(), Config{Kind: objective.DDPM, Path: vp, Net: zero})
 	if err != nil {
 		t.Fatal(err)
 	}
