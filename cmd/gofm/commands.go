@@ -29,13 +29,14 @@ type modelFlags struct {
 	seed                              uint64
 	lr                                float64
 	objective, path, coupling, hidden string
-	quick                             bool
+	quick, raw                        bool
 }
 
 func (f *modelFlags) register(fs *flag.FlagSet, training bool) {
 	if !training {
 		fs.StringVar(&f.preset, "preset", "checkerboard", "preset whose default directory to use when -dir is not given")
 		fs.StringVar(&f.dir, "dir", "", "directory of a trained run (default $GOFM_RUNS/PRESET or ~/.cache/gofm/runs/PRESET); its settings are read from its run.json")
+		fs.BoolVar(&f.raw, "raw", false, "read the raw weights instead of their moving average (for set-ups with ema, e.g. the MNIST presets)")
 		return
 	}
 	fs.StringVar(&f.preset, "preset", "checkerboard", "set-up to use: "+strings.Join(recipe.Presets(), ", ")+" (gofm presets shows their settings)")
@@ -73,7 +74,14 @@ func (f *modelFlags) load(stdout io.Writer) (*recipe.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return recipe.Load(be, cfg, dir)
+	m, err := recipe.Load(be, cfg, dir)
+	if err != nil {
+		return nil, err
+	}
+	if f.raw {
+		m.Weights = training.Raw
+	}
+	return m, nil
 }
 
 // config resolves the preset and the overrides; the directory defaults to runs/PRESET.

@@ -13,6 +13,7 @@ import (
 	"github.com/gofm/gofm/fmlib/ode"
 	"github.com/gofm/gofm/fmlib/progress"
 	"github.com/gofm/gofm/fmlib/recipe"
+	"github.com/gofm/gofm/fmlib/training"
 	"github.com/gofm/gofm/internal/testbe"
 )
 
@@ -51,6 +52,9 @@ func TestValidateErrors(t *testing.T) {
 		{"lr", func(c *recipe.Config) { c.LearningRate = math.Inf(1) }, "learning rate"},
 		{"batch", func(c *recipe.Config) { c.Batch = 0 }, "batch 0"},
 		{"hidden", func(c *recipe.Config) { c.Hidden = []int{0} }, "hidden"},
+		{"ema 1", func(c *recipe.Config) { c.EMA = 1 }, "0 <= ema < 1"},
+		{"ema negative", func(c *recipe.Config) { c.EMA = -0.5 }, "0 <= ema < 1"},
+		{"ema NaN", func(c *recipe.Config) { c.EMA = math.NaN() }, "0 <= ema < 1"},
 	} {
 		c := base
 		c.Hidden = append([]int(nil), base.Hidden...)
@@ -69,6 +73,48 @@ func tiny(t *testing.T) recipe.Config {
 	}
 	c.Hidden, c.Steps, c.Batch = []int{32, 32}, 40, 64
 	return c
+}
+
+// With EMA the model samples the averaged weights by default and the raw
+// ones on request; before any step only the raw ones exist.
+func TestAveragedAndRawWeights(t *testing.T) {
+	c := tiny(t)
+	c.EMA = 0.9
+	m, err := recipe.Open(testbe.Go(t), c, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := ode.Options{Method: ode.Euler, Steps: 4}
+	if _, err := m.Sample(8, 1, opts); err == nil || !strings.Contains(err.Error(), "no averaged") {
+		t.Fatalf("sampling the average before training: err = %v, want one saying there are no averaged weights", err)
+	}
+	m.Weights = training.Raw
+	if _, err := m.Sample(8, 1, opts); err != nil {
+		t.Fatalf("raw weights before training: %v", err)
+	}
+	if err := m.Train(context.Background(), progress.Discard); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := m.Sample(8, 1, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Weights = training.Averaged
+	avg, err := m.Sample(8, 1, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := 0.0
+	for i := range raw.X {
+		d = math.Max(d, math.Abs(raw.X[i][0]-avg.X[i][0]))
+	}
+	// 40 steps at lr 2e-3 move the weights by far more than float32 rounding; the average lags them.
+	if !(d > 1e-4) {
+		t.Errorf("averaged and raw samples differ by %g; the average should lag the weights", d)
+	}
+	if !strings.Contains(c.String(), "EMA 0.9") {
+		t.Errorf("String() = %q does not mention the average", c.String())
+	}
 }
 
 // Train, resume with more steps, read the config back, sample and evaluate.

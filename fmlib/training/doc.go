@@ -37,6 +37,26 @@
 // its prediction with probpath.Affine.VelocityOf (the probability-flow ODE),
 // which Sampler integrates.
 //
+// # Averaged weights
+//
+// With Config.EMADecay = d > 0 each step also updates an exponential moving
+// average e of every trainable variable w, after the optimizer's update:
+//
+//	e_{n+1} = d_n e_n + (1 - d_n) w_{n+1},   d_n = min(d, n / (n + 10)),
+//
+// n counting the updates before this one. The warm-up (d_0 = 0, so e_1 =
+// w_1) averages over about the last tenth of a short run instead of keeping
+// a share d^n of the random initial weights. The averages live under
+// EMAScope (/ema/mlp/... mirrors /mlp/...) as non-trainable variables, so
+// checkpoints keep them and a resumed run continues the same average.
+// Sampler, Velocity and Config.Velocity read the averaged weights when the
+// trainer keeps them (Weights Averaged); SamplerWith, VelocityWith and
+// Config.VelocityWith with Raw read the optimizer's weights. Averaging
+// smooths the noise of the last steps out of the weights, which sharpens
+// samples at no training cost; image diffusion and flow-matching models
+// are commonly sampled from such an average (Song & Ermon 2020 recommend it
+// for score models).
+//
 // # Runs
 //
 // A Run owns a checkpoint directory for one model.Store:
