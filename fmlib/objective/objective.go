@@ -2,6 +2,7 @@ package objective
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gofm/gofm/fmlib/probpath"
 	"github.com/gofm/gofm/fmlib/vfield"
@@ -86,6 +87,31 @@ func SampleTime(scope *model.Scope, g *graph.Graph, dtype dtypes.DType, batch in
 		exceptions.Panicf("objective.SampleTime: batch = %d; need >= 1", batch)
 	}
 	return UniformTime(scope.RandomUniform(g, shapes.Make(dtype, batch)), eps)
+}
+
+// LogitNormalTime maps z (any shape, standard normal draws) to times
+// t = eps + (1 - 2 eps) sigmoid(mean + std z) in (eps, 1-eps): the
+// logit-normal distribution of Esser et al. (2024), whose density
+//
+//	p(t) = 1/(std sqrt(2 pi)) 1/(t (1 - t)) exp(-(logit t - mean)^2 / (2 std^2))
+//
+// (before the eps squeeze) puts more of the training on the middle times,
+// where the regression target is hardest to predict, and less on the ends.
+// It panics unless 0 <= eps < 0.5, std > 0 and both are finite.
+func LogitNormalTime(z *graph.Node, mean, std, eps float64) *graph.Node {
+	if !(std > 0) || math.IsInf(std, 0) || math.IsNaN(mean) || math.IsInf(mean, 0) {
+		exceptions.Panicf("objective: logit-normal time with mean %g, std %g; need a finite mean and a finite std > 0", mean, std)
+	}
+	return UniformTime(graph.Sigmoid(graph.AddScalar(graph.MulScalar(z, std), mean)), eps)
+}
+
+// SampleLogitNormalTime is SampleTime with logit-normal times (see
+// LogitNormalTime).
+func SampleLogitNormalTime(scope *model.Scope, g *graph.Graph, dtype dtypes.DType, batch int, mean, std, eps float64) *graph.Node {
+	if batch < 1 {
+		exceptions.Panicf("objective.SampleLogitNormalTime: batch = %d; need >= 1", batch)
+	}
+	return LogitNormalTime(scope.RandomNormal(g, shapes.Make(dtype, batch)), mean, std, eps)
 }
 
 // perRow reshapes c of shape [B] to [B, 1, ..., 1] and broadcasts it to like's shape.

@@ -131,6 +131,60 @@ func TestSampleTime(t *testing.T) {
 	}
 }
 
+// LogitNormalTime against its host formula at fixed z, and the moments of
+// logit(t) for draws from a seeded store.
+func TestLogitNormalTime(t *testing.T) {
+	z := []float32{-3, -1, 0, 0.5, 2}
+	for _, c := range []struct{ mean, std, eps float64 }{{0, 1, 0}, {0.5, 0.7, 0}, {-1, 2, DefaultTimeEps}} {
+		exec, err := graph.NewExec(backendForTest(t), func(zn *graph.Node) *graph.Node { return LogitNormalTime(zn, c.mean, c.std, c.eps) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := exec.MustCall1(z).Value().([]float32)
+		for i, zi := range z {
+			want := c.eps + (1-2*c.eps)/(1+math.Exp(-(c.mean+c.std*float64(zi))))
+			// float32 sigmoid of arguments up to 7 in size: a few ulps.
+			if math.Abs(float64(got[i])-want) > 1e-6 {
+				t.Errorf("mean %g std %g eps %g z %v: t = %v, want %v", c.mean, c.std, c.eps, zi, got[i], want)
+			}
+		}
+	}
+	const n, mean, std = 20000, 0.3, 0.8
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(9); err != nil {
+		t.Fatal(err)
+	}
+	exec := model.MustNewExec(backendForTest(t), store, func(scope *model.Scope, g *graph.Graph) *graph.Node {
+		return SampleLogitNormalTime(scope, g, dtypes.Float32, n, mean, std, 0)
+	})
+	var s, s2 float64
+	for _, v := range exec.MustCall1().Value().([]float32) {
+		if !(v > 0 && v < 1) {
+			t.Fatalf("draw %v outside (0, 1)", v)
+		}
+		l := math.Log(float64(v) / (1 - float64(v)))
+		s, s2 = s+l, s2+l*l
+	}
+	m := s / n
+	sd := math.Sqrt(s2/n - m*m)
+	// Standard errors of the mean and the std of n normal draws: std/sqrt(n) = 0.0057
+	// and std/sqrt(2n) = 0.004; 5 of them, plus float32 rounding of t near 0 and 1.
+	if math.Abs(m-mean) > 0.03 || math.Abs(sd-std) > 0.025 {
+		t.Errorf("logit(t): mean %.4f std %.4f, want %g and %g", m, sd, mean, std)
+	}
+	for _, bad := range []struct{ mean, std float64 }{{0, 0}, {0, -1}, {math.NaN(), 1}, {0, math.Inf(1)}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("LogitNormalTime(mean %g, std %g) did not panic", bad.mean, bad.std)
+				}
+			}()
+			e, _ := graph.NewExec(backendForTest(t), func(zn *graph.Node) *graph.Node { return LogitNormalTime(zn, bad.mean, bad.std, 0) })
+			e.MustCall1(z)
+		}()
+	}
+}
+
 // evalLosses computes, in one graph, PredictionLoss for pred = 0,
 // pred = target and pred = target + delta, for fixed x0, x1, t.
 func evalLosses(t *testing.T, kind Kind, path probpath.Affine, x0, x1 [][]float32, tv []float32, delta float32) (zero, exact, shifted float64) {

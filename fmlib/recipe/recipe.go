@@ -56,10 +56,13 @@ type Config struct {
 	CosineDecay bool `json:"cosine_decay,omitempty"`
 	// EMA is the decay of the moving average of the weights that sampling
 	// and evaluation read (training.Config.EMADecay); 0: none.
-	EMA   float64 `json:"ema,omitempty"`
-	Batch int     `json:"batch"`
-	Steps int64   `json:"-"` // total training steps
-	Seed  uint64  `json:"seed"`
+	EMA float64 `json:"ema,omitempty"`
+	// Time is how training draws t: "" or "uniform" (U[eps, 1-eps)), or
+	// "logit-normal" (sigmoid of N(0, 1), training.Config.TimeLogitStd = 1).
+	Time  string `json:"time,omitempty"`
+	Batch int    `json:"batch"`
+	Steps int64  `json:"-"` // total training steps
+	Seed  uint64 `json:"seed"`
 }
 
 // The 2D presets use a 3x128 SiLU MLP: on the 2-core CPU of our CI it runs
@@ -178,6 +181,9 @@ func (c Config) Validate() error {
 	if !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0) {
 		return fmt.Errorf("recipe: learning rate %g; need a finite value > 0 (e.g. 1e-3)", c.LearningRate)
 	}
+	if c.Time != "" && c.Time != "uniform" && c.Time != "logit-normal" {
+		return fmt.Errorf("recipe: time %q unknown; use uniform or logit-normal", c.Time)
+	}
 	if !(c.EMA >= 0 && c.EMA < 1) {
 		return fmt.Errorf("recipe: ema %g; need 0 <= ema < 1 (0: no moving average of the weights; typical 0.999)", c.EMA)
 	}
@@ -248,6 +254,9 @@ func (c Config) TrainerConfig() (training.Config, error) {
 	if c.CosineDecay {
 		oc.DecaySteps = int(c.Steps)
 	}
+	if c.Time == "logit-normal" {
+		oc.TimeLogitStd = 1
+	}
 	return oc, nil
 }
 
@@ -264,6 +273,9 @@ func (c Config) String() string {
 	}
 	if c.EMA > 0 {
 		lr += fmt.Sprintf(", weights averaged (EMA %g)", c.EMA)
+	}
+	if c.Time == "logit-normal" {
+		lr += ", logit-normal times"
 	}
 	return fmt.Sprintf("%s: data %s, %s, path %s, objective %s, coupling %s, lr %s, batch %d, %d steps, seed %d",
 		c.Name, c.Data, net, c.Path, c.Objective, c.Coupling, lr, c.Batch, c.Steps, c.Seed)

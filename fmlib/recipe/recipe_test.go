@@ -55,6 +55,7 @@ func TestValidateErrors(t *testing.T) {
 		{"ema 1", func(c *recipe.Config) { c.EMA = 1 }, "0 <= ema < 1"},
 		{"ema negative", func(c *recipe.Config) { c.EMA = -0.5 }, "0 <= ema < 1"},
 		{"ema NaN", func(c *recipe.Config) { c.EMA = math.NaN() }, "0 <= ema < 1"},
+		{"time", func(c *recipe.Config) { c.Time = "beta" }, "uniform or logit-normal"},
 	} {
 		c := base
 		c.Hidden = append([]int(nil), base.Hidden...)

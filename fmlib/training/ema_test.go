@@ -204,3 +204,42 @@ func TestEMAInCheckpoints(t *testing.T) {
 		t.Errorf("EMA count %v after resuming to step 15, want 15", c)
 	}
 }
+
+func TestTimeLogitValidation(t *testing.T) {
+	for _, c := range []struct {
+		mean, std float64
+		ok        bool
+	}{{0, 0, true}, {0, 1, true}, {-0.5, 0.8, true}, {0, -1, false}, {math.NaN(), 1, false}, {0, math.Inf(1), false}} {
+		cfg := Config{Path: condOT(t), Net: smallNet(models.MLPConfig{Hidden: []int{4}}), TimeLogitMean: c.mean, TimeLogitStd: c.std}
+		if err := cfg.Validate(); (err == nil) != c.ok {
+			t.Errorf("TimeLogitMean %v, TimeLogitStd %v: Validate() = %v, want ok = %v", c.mean, c.std, err, c.ok)
+		}
+	}
+}
+
+// With TimeLogitStd > 0 the training graph draws other times: from the same
+// store seed and batch, the first step's loss differs from the uniform one's.
+func TestLogitNormalTimesAreUsed(t *testing.T) {
+	first := func(std float64) float64 {
+		store := model.NewStore()
+		if err := store.SetRNGStateFromSeed(5); err != nil {
+			t.Fatal(err)
+		}
+		tr, err := NewTrainer(backendForTest(t), store, Config{Path: condOT(t), Net: smallNet(models.MLPConfig{Hidden: []int{8}}), TimeLogitStd: std})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pts, err := data.Moons(64, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		losses, err := tr.Train(pts, 1, 64, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return losses[0]
+	}
+	if u, l := first(0), first(1); u == l {
+		t.Errorf("uniform and logit-normal times gave the same first loss %v", u)
+	}
+}

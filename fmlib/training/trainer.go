@@ -52,6 +52,11 @@ type Config struct {
 	// samples far more than the same number of steps at a constant rate.
 	DecaySteps int
 
+	// TimeLogitStd, when > 0, draws the training times from the logit-normal
+	// distribution t = sigmoid(TimeLogitMean + TimeLogitStd z), z ~ N(0, 1)
+	// (objective.LogitNormalTime) instead of uniformly.
+	TimeLogitMean, TimeLogitStd float64
+
 	// EMADecay, when > 0, keeps an exponential moving average of the weights
 	// with this decay (after a warm-up, see EMAScope), which sampling and
 	// evaluation read by default (Weights Averaged). Typical: 0.999 for runs
@@ -90,6 +95,9 @@ func (c Config) Validate() error {
 	}
 	if c.DecaySteps < 0 {
 		return fmt.Errorf("training: Config.DecaySteps = %d; use 0 (constant learning rate) or the number of steps to decay over", c.DecaySteps)
+	}
+	if !(c.TimeLogitStd >= 0) || math.IsInf(c.TimeLogitStd, 0) || math.IsNaN(c.TimeLogitMean) || math.IsInf(c.TimeLogitMean, 0) {
+		return fmt.Errorf("training: Config.TimeLogitMean = %g, TimeLogitStd = %g; need finite values, std >= 0 (0: uniform times; typical 0 and 1)", c.TimeLogitMean, c.TimeLogitStd)
 	}
 	if !validEMADecay(c.EMADecay) {
 		return fmt.Errorf("training: Config.EMADecay = %g; need 0 <= EMADecay < 1 (0: no average; typical 0.999)", c.EMADecay)
@@ -152,7 +160,11 @@ func (c Config) graphLoss(scope *model.Scope, inputs []*graph.Node) *graph.Node 
 	}
 	b := x1.Shape().Dimensions[0]
 	if t == nil {
-		t = objective.SampleTime(scope, g, x1.DType(), b, c.timeEps())
+		if c.TimeLogitStd > 0 {
+			t = objective.SampleLogitNormalTime(scope, g, x1.DType(), b, c.TimeLogitMean, c.TimeLogitStd, c.timeEps())
+		} else {
+			t = objective.SampleTime(scope, g, x1.DType(), b, c.timeEps())
+		}
 	}
 	if t.Rank() != 1 || t.Shape().Dimensions[0] != b {
 		exceptions.Panicf("training: t must have shape [%d], got %s", b, t.Shape())
