@@ -17,7 +17,7 @@ VENV := $(or $(GOFM_VENV),$(HOME)/.local/share/gofm/venv)
 PY = $(shell if [ -x "$(VENV)/bin/python" ]; then echo "$(VENV)/bin/python"; else echo /usr/bin/python3; fi)
 OUT ?= out
 
-.PHONY: all install data run test vet unit kernel-check browser-test notebooks notebooks-quick lab bench table gpucheck fuzz docker-test
+.PHONY: all install data run test vet unit kernel-check browser-test notebooks notebooks-quick lab bench table tune gpucheck fuzz docker-test
 
 all: run
 
@@ -72,6 +72,10 @@ lab: install
 ## table: the paper's Table 1 at the 2D scale (6 methods x 2 data sets x 2 seeds, resumable): $(OUT)/table/results-2d.json and .md.
 table:
 	$(GO) run ./cmd/fmtable -scale 2d -out $(OUT)/table
+
+## tune: the mnist-unet recipe's variants at equal training time (10 min each of measured step time), scored by FID-MNIST of the averaged weights with its floor: $(OUT)/tune/results.md (resumable; ~80 min on 2 cores).
+tune: data
+	$(GO) run ./cmd/fmtune -out $(OUT)/tune
 
 ## bench: gofm against PyTorch 2.11.0 in one run: MLP train step, 10k-point forward pass and Dopri5 solve, U-Net train step, go peak memory (~5 min on 2 cores). PyTorch: a venv of its own from PyPI (scripts/bench-venv.sh; ~3 GB of CUDA wheels, once); without it the Go side runs alone and says why.
 bench:
