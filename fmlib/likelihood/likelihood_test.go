@@ -342,6 +342,9 @@ func TestBadInput(t *testing.T) {
 		{tensors.FromValue([][]float64{{1, 2}}), "float32"},
 		{tensors.FromValue([][]float32{{1, float32(math.NaN())}}), "non-finite"},
 		{tensors.FromFlatDataAndDimensions(make([]float32, 300), 1, 300), "use Options{Method: likelihood.Hutchinson}"},
+		// Empty batches: N = 0 divided the size by N; D = 0 has no coordinates.
+		{tensors.FromFlatDataAndDimensions([]float32{}, 0, 2), "no points"},
+		{tensors.FromFlatDataAndDimensions([]float32{}, 2, 0), "no coordinates"},
 	} {
 		if _, err := e.LogProb(c.x); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("LogProb(%s): error %v, want one mentioning %q", c.x.Shape(), err, c.want)
