@@ -229,7 +229,7 @@ func (s Sinkhorn) solve(st *sinkState, x0, x1 [][]float64) (*Plan, error) {
 		maxC = max(maxC, x)
 	}
 	if math.IsInf(meanC, 0) {
-		return nil, fmt.Errorf("coupling: Sinkhorn: the squared distances between the points overflow float64 (or their sum does); rescale the points")
+		return nil, fmt.Errorf("coupling: Sinkhorn: the points' coordinates are too large: their squared distances (or the sum of them) overflow float64; rescale the points (divide both sets by one factor: Epsilon is relative, so the plan does not change)")
 	}
 	meanC /= float64(n * m)
 	a, b := 1/float64(n), 1/float64(m)
