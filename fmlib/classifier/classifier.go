@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/gofm/gofm/internal/livevars"
 	"io/fs"
 	"math"
 	"math/rand/v2"
@@ -17,6 +16,8 @@ import (
 
 	"github.com/gofm/gofm/fmlib/data"
 	"github.com/gofm/gofm/fmlib/metrics"
+	"github.com/gofm/gofm/internal/atomicfile"
+	"github.com/gofm/gofm/internal/livevars"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -582,11 +583,18 @@ func (c *Classifier) Save(dir string) error {
 	if err != nil {
 		return fmt.Errorf("classifier: saving the weights to %s: %w", dir, err)
 	}
-	raw, err := json.MarshalIndent(meta{Format: formatName, InputDim: c.inputDim, Config: c.cfg, Info: c.info}, "", "  ")
+	return writeMeta(filepath.Join(dir, metaFile), meta{Format: formatName, InputDim: c.inputDim, Config: c.cfg, Info: c.info})
+}
+
+// writeMeta writes m as indented JSON to path, atomically: a failed or
+// interrupted write leaves whatever was there (in Save, nothing), never half
+// a file.
+func writeMeta(path string, m meta) error {
+	raw, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("classifier: Save: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, metaFile), append(raw, '\n'), 0o644); err != nil {
+	if err := atomicfile.Write(path, append(raw, '\n')); err != nil {
 		return fmt.Errorf("classifier: Save: %w", err)
 	}
 	return nil
