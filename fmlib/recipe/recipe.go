@@ -296,7 +296,10 @@ func open(backend compute.Backend, cfg Config, dir string, must bool) (*Model, e
 	if backend == nil {
 		return nil, fmt.Errorf("recipe: no backend (use session.Start or backend.New)")
 	}
-	store := training.NewStore(int64(cfg.Seed))
+	store, err := training.NewStore(int64(cfg.Seed))
+	if err != nil {
+		return nil, err
+	}
 	openRun := training.Open
 	if must {
 		openRun = training.Load
