@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gofm/gofm/fmlib/likelihood"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -233,11 +234,12 @@ func (f Flow) LogProb(scope *model.Scope, y *graph.Node) *graph.Node {
 }
 
 // StdNormalLogPdf returns log N(x; 0, I) = -(D log(2 pi) + |x|^2)/2 for every
-// row of x [N, D], shape [N].
+// row of x [N, D], shape [N]: likelihood.StdNormalLogPdf (the host formula)
+// applied in the graph.
 func StdNormalLogPdf(x *graph.Node) *graph.Node {
 	d := x.Shape().Dimensions[1]
 	sq := graph.ReduceSum(graph.Square(x), 1)
-	return graph.MulScalar(graph.AddScalar(sq, float64(d)*math.Log(2*math.Pi)), -0.5)
+	return graph.AddScalar(graph.MulScalar(sq, -0.5), likelihood.StdNormalLogPdf(d, 0))
 }
 
 func addOrSet(acc, v *graph.Node) *graph.Node {
