@@ -5,7 +5,7 @@ import (
 	"math"
 
 	"github.com/gofm/gofm/fmlib/likelihood"
-	"github.com/gomlx/compute/shapes"
+	"github.com/gofm/gofm/fmlib/models"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
@@ -116,21 +116,13 @@ func maskNode(mask []bool, x *graph.Node) *graph.Node {
 func Conditioner(scope *model.Scope, in *graph.Node, dOut int, hidden []int, maxScale float64) (s, t *graph.Node) {
 	h := in
 	for i, w := range hidden {
-		h = graph.Tanh(dense(scope.At("hidden_%d", i), h, w))
+		h = graph.Tanh(models.Dense(scope.At("hidden_%d", i), h, w))
 	}
-	out := dense(scope.At("out"), h, 2*dOut)
+	out := models.Dense(scope.At("out"), h, 2*dOut)
 	s = graph.Slice(out, graph.AxisRange(), graph.AxisRange(0, dOut))
 	t = graph.Slice(out, graph.AxisRange(), graph.AxisRange(dOut, 2*dOut))
 	s = graph.MulScalar(graph.Tanh(graph.MulScalar(s, 1/maxScale)), maxScale)
 	return s, t
-}
-
-// dense is h W + b with W [in, out] and b [out] variables in scope.
-func dense(scope *model.Scope, h *graph.Node, out int) *graph.Node {
-	in := h.Shape().Dimensions[1]
-	w := scope.VariableWithShape("weights", shapes.Make(h.DType(), in, out)).NodeValue(h.Graph())
-	b := scope.VariableWithShape("biases", shapes.Make(h.DType(), out)).NodeValue(h.Graph())
-	return graph.Add(graph.MatMul(h, w), graph.InsertAxes(b, 0))
 }
 
 // ScaleShift returns the layer's log-scale s and shift t at x (shape [N, D]),

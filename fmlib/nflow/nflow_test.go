@@ -9,6 +9,7 @@ import (
 	"github.com/gofm/gofm/internal/testbe"
 
 	"github.com/gofm/gofm/fmlib/likelihood"
+	"github.com/gofm/gofm/fmlib/models"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -743,8 +744,8 @@ func TestFlowInverseAndLogDet(t *testing.T) {
 // mlpField is a small random network u(x) with a dense Jacobian.
 func mlpField(scope *model.Scope, x, t *graph.Node) *graph.Node {
 	d := x.Shape().Dimensions[1]
-	h := graph.Tanh(dense(scope.At("h"), graph.Concatenate([]*graph.Node{x, graph.BroadcastToDims(graph.Reshape(t, 1, 1), x.Shape().Dimensions[0], 1)}, 1), 24))
-	return dense(scope.At("out"), h, d)
+	h := graph.Tanh(models.Dense(scope.At("h"), graph.Concatenate([]*graph.Node{x, graph.BroadcastToDims(graph.Reshape(t, 1, 1), x.Shape().Dimensions[0], 1)}, 1), 24))
+	return models.Dense(scope.At("out"), h, d)
 }
 
 func TestDivergenceNonlinear(t *testing.T) {
