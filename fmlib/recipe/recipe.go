@@ -488,6 +488,26 @@ func (m *Model) Transport(x0 [][]float64, opts ode.Options) (*ode.PointsSolution
 	return s.SolvePoints(t0, t1, x0)
 }
 
+// TransportChunks transports x0 like Transport, in solves of at most chunk
+// points each (which bounds the memory of one solve), and returns the points
+// at t1 in x0's order and the number of field evaluations of each solve.
+// Adaptive solvers measure their error over a whole solve, so the result
+// depends on chunk; keep it fixed when comparing runs.
+func (m *Model) TransportChunks(x0 [][]float64, chunk int, opts ode.Options) (x1 [][]float64, nfe []float64, err error) {
+	if chunk < 1 {
+		return nil, nil, fmt.Errorf("recipe: TransportChunks needs chunk >= 1 points per solve, got %d", chunk)
+	}
+	for lo := 0; lo < len(x0); lo += chunk {
+		sol, err := m.Transport(x0[lo:min(lo+chunk, len(x0))], opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		x1 = append(x1, sol.X...)
+		nfe = append(nfe, float64(sol.Stats.NFE))
+	}
+	return x1, nfe, nil
+}
+
 // Sample draws n samples: noise from seed, transported by the flow.
 func (m *Model) Sample(n int, seed uint64, opts ode.Options) (*ode.PointsSolution, error) {
 	if n < 1 {
