@@ -2,6 +2,10 @@
 // form. They are the ground truth that the teaching notebooks and the solver
 // tests compare numerical results against.
 //
+// A teaching helper (see the README's tiers): the library-core counterparts
+// are vfield, the contract these fields satisfy, and models, whose learned
+// fields a real program trains and samples.
+//
 // # Spiral
 //
 // The linear field u(x) = A x in the plane with

@@ -7,6 +7,11 @@
 // sampled density against a formula is metrics.GoodnessOfFit (with
 // metrics.Counts and metrics.BinProbs).
 //
+// A teaching helper (see the README's tiers): the library-core counterpart is
+// likelihood, which computes a trained flow's log-densities by the
+// instantaneous change of variables with the same exact and Hutchinson
+// divergences.
+//
 // # Change of variables
 //
 // If X has density p_X on R^D and f is a smooth bijection, Y = f(X) has density
