@@ -45,7 +45,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "out/table", "output folder: results-<scale>.json and .md, and checkpoints under <out>/<scale>/\n(running again with the same folder resumes)")
 	list := fs.Bool("list", false, "list the scales with their settings and exit")
 	record := fs.String("record", "", "do not run: copy the finished results of -scale from -out into this folder (e.g. docs/results),\n"+
-		"with the samples cut to what notebook 10 shows and rounded to 3 decimals (see table.Record)")
+		"with the samples cut to what notebook 10 shows and rounded to 3 decimals (see table.Results.Record)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "fmtable: reproduce Table 1 of the flow-matching paper (NLL, sample quality, NFE) at a CPU scale.")
 		fmt.Fprintln(stderr, "\nUsage: fmtable [-scale NAME] [-out DIR] [-list] [-record DIR]\n\nFlags:")

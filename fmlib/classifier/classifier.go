@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/gofm/gofm/internal/livevars"
 	"io/fs"
 	"math"
 	"math/rand/v2"
@@ -17,6 +16,9 @@ import (
 
 	"github.com/gofm/gofm/fmlib/data"
 	"github.com/gofm/gofm/fmlib/metrics"
+	"github.com/gofm/gofm/fmlib/models"
+	"github.com/gofm/gofm/internal/atomicfile"
+	"github.com/gofm/gofm/internal/livevars"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -25,7 +27,6 @@ import (
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
-	"github.com/gomlx/gomlx/ml/nn"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
@@ -173,17 +174,9 @@ func (c *Classifier) Info() TrainInfo { return c.info }
 func network(scope *model.Scope, x *graph.Node, hidden []int) (logits, features *graph.Node) {
 	h := x
 	for i, w := range hidden {
-		h = activation.Relu(dense(scope.At("layer_%d", i), h, w))
+		h = activation.Relu(models.Dense(scope.At("layer_%d", i), h, w))
 	}
-	return dense(scope.At("output"), h, NumClasses), h
-}
-
-// dense is h W + b with W [in, out] and b [out] variables in scope.
-func dense(scope *model.Scope, h *graph.Node, out int) *graph.Node {
-	in := h.Shape().Dimensions[h.Rank()-1]
-	w := scope.VariableWithShape("weights", shapes.Make(h.DType(), in, out)).NodeValue(h.Graph())
-	b := scope.VariableWithShape("biases", shapes.Make(h.DType(), out)).NodeValue(h.Graph())
-	return nn.Dense(h, w, b, compute.DenseLayoutInputOutputs)
+	return models.Dense(scope.At("output"), h, NumClasses), h
 }
 
 // variableShapes lists the network's variables (full paths) and their shapes.
@@ -582,11 +575,18 @@ func (c *Classifier) Save(dir string) error {
 	if err != nil {
 		return fmt.Errorf("classifier: saving the weights to %s: %w", dir, err)
 	}
-	raw, err := json.MarshalIndent(meta{Format: formatName, InputDim: c.inputDim, Config: c.cfg, Info: c.info}, "", "  ")
+	return writeMeta(filepath.Join(dir, metaFile), meta{Format: formatName, InputDim: c.inputDim, Config: c.cfg, Info: c.info})
+}
+
+// writeMeta writes m as indented JSON to path, atomically: a failed or
+// interrupted write leaves whatever was there (in Save, nothing), never half
+// a file.
+func writeMeta(path string, m meta) error {
+	raw, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("classifier: Save: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, metaFile), append(raw, '\n'), 0o644); err != nil {
+	if err := atomicfile.Write(path, append(raw, '\n')); err != nil {
 		return fmt.Errorf("classifier: Save: %w", err)
 	}
 	return nil

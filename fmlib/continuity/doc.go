@@ -1,5 +1,8 @@
 // Package continuity checks the continuity equation numerically.
 //
+// A teaching helper (see the README's tiers): the library-core counterpart is
+// probpath, whose paths and velocities satisfy the equation by construction.
+//
 // A density path p_t and a velocity field u_t describe the same flow of mass
 // exactly when
 //

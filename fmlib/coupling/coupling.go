@@ -143,7 +143,7 @@ func OTPermutation(x0, x1 [][]float64) (perm []int, meanSqDist float64, err erro
 // exact solver cannot take (see MaxCost; +Inf when it overflowed).
 func checkSqDists(who string, c []float64, n int) error {
 	if i, j, v, bad := tooLarge(c, n); bad {
-		return fmt.Errorf("coupling: %s: the squared distance |x0[%d] - x1[%d]|^2 = %g exceeds %g (MaxCost for %d points), beyond which the solver's sums overflow float64; rescale the points", who, i, j, v, MaxCost(n), n)
+		return fmt.Errorf("coupling: %s: the points' coordinates are too large: the squared distance |x0[%d] - x1[%d]|^2 = %g exceeds %g (MaxCost for %d points), beyond which the solver's sums overflow float64; rescale the points (divide both sets by one factor: the matching does not change)", who, i, j, v, MaxCost(n), n)
 	}
 	return nil
 }

@@ -366,6 +366,42 @@ func TestScaleErrors(t *testing.T) {
 	}
 }
 
+// Finite coordinates near 1e160 (or 1e300) square to +Inf. Every entry point says the coordinates are too
+// large and to rescale, on both solver paths: n = 2 (JV's initialisation) and
+// n = 100 >= auctionMinN (auction prices), and Sinkhorn stops before its
+// first iteration instead of running to MaxIter.
+func TestHugeCoordinates(t *testing.T) {
+	sets := func(n int, scale float64) (x0, x1 [][]float64) {
+		rng := rand.New(rand.NewPCG(uint64(n), 7))
+		x0, x1 = make([][]float64, n), make([][]float64, n)
+		for i := range x0 {
+			x0[i] = []float64{scale * rng.NormFloat64(), scale * rng.NormFloat64()}
+			x1[i] = []float64{scale * rng.NormFloat64(), scale * rng.NormFloat64()}
+		}
+		return x0, x1
+	}
+	const want = "coordinates are too large"
+	for _, n := range []int{2, 100} {
+		for _, scale := range []float64{1e160, 1e300} {
+			x0, x1 := sets(n, scale)
+			for name, run := range map[string]func() error{
+				"ExactOT":       func() error { _, _, err := (ExactOT{}).Pair(x0, x1, nil); return err },
+				"OTPermutation": func() error { _, _, err := OTPermutation(x0, x1); return err },
+				"Sinkhorn.Pair": func() error {
+					_, _, err := (Sinkhorn{Epsilon: 0.05}).Pair(x0, x1, rand.New(rand.NewPCG(1, 1)))
+					return err
+				},
+				"Sinkhorn.Plan": func() error { _, err := (Sinkhorn{Epsilon: 0.05}).Plan(x0, x1); return err },
+			} {
+				err := run()
+				if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "rescale") {
+					t.Errorf("%s, n = %d, coordinates ~%g: error %v, want one saying %q and to rescale", name, n, scale, err, want)
+				}
+			}
+		}
+	}
+}
+
 // TestKernels compares the (possibly SIMD) inner loops with their scalar
 // versions on rows of many lengths, including exact ties.
 func TestKernels(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/gofm/gofm/fmlib/points"
+	"github.com/gofm/gofm/internal/parallel"
 )
 
 // Defaults of Sinkhorn's zero-valued fields.
@@ -229,7 +230,7 @@ func (s Sinkhorn) solve(st *sinkState, x0, x1 [][]float64) (*Plan, error) {
 		maxC = max(maxC, x)
 	}
 	if math.IsInf(meanC, 0) {
-		return nil, fmt.Errorf("coupling: Sinkhorn: the squared distances between the points overflow float64 (or their sum does); rescale the points")
+		return nil, fmt.Errorf("coupling: Sinkhorn: the points' coordinates are too large: their squared distances (or the sum of them) overflow float64; rescale the points (divide both sets by one factor: Epsilon is relative, so the plan does not change)")
 	}
 	meanC /= float64(n * m)
 	a, b := 1/float64(n), 1/float64(m)
@@ -271,20 +272,8 @@ func (s Sinkhorn) solve(st *sinkState, x0, x1 [][]float64) (*Plan, error) {
 		wk.colSum = grow(wk.colSum, m)
 		wk.tmp = grow(wk.tmp, max(n, m))
 	}
-	parallel := func(fn func(wk *sinkWorker)) {
-		if nw == 1 {
-			fn(&st.workers[0])
-			return
-		}
-		var wg sync.WaitGroup
-		for w := range st.workers {
-			wg.Add(1)
-			go func(wk *sinkWorker) {
-				defer wg.Done()
-				fn(wk)
-			}(&st.workers[w])
-		}
-		wg.Wait()
+	onWorkers := func(fn func(wk *sinkWorker)) {
+		parallel.Run(nw, func(w int) { fn(&st.workers[w]) })
 	}
 
 	rebuildRow := func(i int) {
@@ -303,7 +292,7 @@ func (s Sinkhorn) solve(st *sinkState, x0, x1 [][]float64) (*Plan, error) {
 	for j := range v {
 		g[j], v[j] = 0, 1
 	}
-	parallel(func(wk *sinkWorker) {
+	onWorkers(func(wk *sinkWorker) {
 		for i := wk.lo; i < wk.hi; i++ {
 			row := c[i*m : i*m+m]
 			mn := row[0]
@@ -364,7 +353,7 @@ func (s Sinkhorn) solve(st *sinkState, x0, x1 [][]float64) (*Plan, error) {
 	converged := false
 	it := 0
 	for ; it < maxIter; it++ {
-		parallel(sweep)
+		onWorkers(sweep)
 		var rowErr float64
 		absorbed := false
 		for w := range st.workers {

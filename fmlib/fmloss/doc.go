@@ -2,6 +2,10 @@
 // flow-matching loss of Lipman et al. (Theorem 2: they differ by a constant
 // and have the same gradients), and trains a network with either.
 //
+// A teaching helper (see the README's tiers): the library-core counterparts
+// are objective, whose CFM loss a real program trains with, and training,
+// which runs and resumes the training.
+//
 // # The two losses
 //
 // Time t = 0 is noise and t = 1 data. For a dataset q(z) = (1/N) sum_i

@@ -2,8 +2,9 @@ package fmloss
 
 import (
 	"fmt"
-	"github.com/gofm/gofm/internal/livevars"
 	"math"
+
+	"github.com/gofm/gofm/internal/livevars"
 
 	"github.com/gofm/gofm/fmlib/points"
 	"github.com/gomlx/compute"

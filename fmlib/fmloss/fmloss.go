@@ -2,9 +2,9 @@ package fmloss
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
+	"github.com/gofm/gofm/fmlib/metrics"
 	"github.com/gofm/gofm/fmlib/objective"
 	"github.com/gofm/gofm/fmlib/points"
 	"github.com/gofm/gofm/fmlib/probpath"
@@ -221,25 +221,11 @@ func (s Stat) String() string { return fmt.Sprintf("%.4g ± %.2g", s.Mean, s.SE)
 func (s Stat) Z() float64 { return s.Mean / s.SE }
 
 // MeanSE returns the mean of x and its standard error sd/sqrt(n), with the
-// n-1 sample standard deviation (SE is NaN for fewer than 2 values).
+// n-1 sample standard deviation (SE is NaN for fewer than 2 values), as a
+// Stat: metrics.MeanSE, which computes it.
 func MeanSE(x []float64) Stat {
-	n := float64(len(x))
-	if len(x) == 0 {
-		return Stat{math.NaN(), math.NaN()}
-	}
-	var sum float64
-	for _, v := range x {
-		sum += v
-	}
-	mean := sum / n
-	if len(x) < 2 {
-		return Stat{mean, math.NaN()}
-	}
-	var ss float64
-	for _, v := range x {
-		ss += (v - mean) * (v - mean)
-	}
-	return Stat{mean, math.Sqrt(ss / (n - 1) / n)}
+	mean, se := metrics.MeanSE(x)
+	return Stat{mean, se}
 }
 
 // SqNorm returns |a_i|^2 for every row.

@@ -220,9 +220,18 @@ func (e *Estimator) LogProb(x *tensors.Tensor) (*Result, error) {
 	if s.DType != dtypes.Float32 {
 		return nil, fmt.Errorf("likelihood.LogProb: x has dtype %s; the solver works in float32", s.DType)
 	}
-	n, d := s.Dimensions[0], s.Size()/s.Dimensions[0]
-	if n == 0 || d == 0 {
-		return nil, fmt.Errorf("likelihood.LogProb: x has shape %s with no elements", s)
+	// An empty batch is an error rather than an empty Result: the solver
+	// cannot step a zero-sized state, and an empty batch almost always means
+	// the caller's data loading or slicing went wrong.
+	n, d := s.Dimensions[0], 1
+	for _, v := range s.Dimensions[1:] {
+		d *= v
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("likelihood.LogProb: x has shape %s: no points; give at least one row", s)
+	}
+	if d == 0 {
+		return nil, fmt.Errorf("likelihood.LogProb: x has shape %s: the rows have no coordinates; give rows of dimension D >= 1", s)
 	}
 	if e.opts.Method == Exact && d > MaxExactDim {
 		return nil, fmt.Errorf("likelihood.LogProb: exact divergence in dimension %d needs %d backward passes per evaluation (limit %d); use Options{Method: likelihood.Hutchinson}", d, d, MaxExactDim)

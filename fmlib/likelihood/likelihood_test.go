@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofm/gofm/fmlib/metrics"
 	"github.com/gofm/gofm/internal/testbe"
 
 	"github.com/gomlx/compute"
@@ -111,16 +112,6 @@ func linearLogPdf(x []float64) float64 {
 	return StdNormalLogPdf(2, x0[0]*x0[0]+x0[1]*x0[1]) - (linA[0][0] + linA[1][1])
 }
 
-func meanSE(v []float64) (mean, se float64) {
-	for _, x := range v {
-		mean += x / float64(len(v))
-	}
-	for _, x := range v {
-		se += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(se / float64(len(v)-1) / float64(len(v)))
-}
-
 func TestHutchinsonUnbiased(t *testing.T) {
 	p := []float64{0.7, -1.2}
 	want := linearLogPdf(p)
@@ -160,7 +151,7 @@ func TestHutchinsonUnbiased(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mean, se := meanSE(r.LogP)
+		mean, se := metrics.MeanSE(r.LogP)
 		// Unbiased: the mean of M estimates is within 3 standard errors of the truth.
 		if d := math.Abs(mean - want); d > 3*se {
 			t.Errorf("%s x%d: mean %.5f vs closed form %.5f: off by %.3g > 3 SE = %.3g", c.probe, c.probes, mean, want, d, 3*se)
@@ -342,6 +333,9 @@ func TestBadInput(t *testing.T) {
 		{tensors.FromValue([][]float64{{1, 2}}), "float32"},
 		{tensors.FromValue([][]float32{{1, float32(math.NaN())}}), "non-finite"},
 		{tensors.FromFlatDataAndDimensions(make([]float32, 300), 1, 300), "use Options{Method: likelihood.Hutchinson}"},
+		// Empty batches: N = 0 divided the size by N; D = 0 has no coordinates.
+		{tensors.FromFlatDataAndDimensions([]float32{}, 0, 2), "no points"},
+		{tensors.FromFlatDataAndDimensions([]float32{}, 2, 0), "no coordinates"},
 	} {
 		if _, err := e.LogProb(c.x); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("LogProb(%s): error %v, want one mentioning %q", c.x.Shape(), err, c.want)

@@ -68,6 +68,22 @@
 // (Tr S1 + Tr S2)/n in expectation, so compare values computed with equal
 // sample sizes. Cost: O((n + m) d^2 + d^3).
 //
+// # Histogram goodness of fit
+//
+// To test samples against a density formula p, Counts bins n samples on a
+// product grid of regular Bins and BinProbs integrates p over each cell (the
+// midpoint rule on sub^D points per cell). For a correct p and independent
+// samples the count of a cell with probability q is Binomial(n, q), so
+//
+//	z = (count - n q) / sqrt(n q (1 - q))
+//
+// is roughly standard normal where n q is not small; GoodnessOfFit reports
+// max |z| and chi^2 = sum (count - n q)^2 / (n q) over the cells with
+// n q >= minExpected. Max |z| over K cells exceeds 4.5 with probability
+// about K * 7e-6, so a wrong density (a missing Jacobian factor) shows as a
+// max |z| far above that. BinRows lays cell values out as rows for
+// plots.HeatMap.
+//
 // Cost. The energy distance and MMD are O((n + m)^2 d) and are summed over
 // GOMAXPROCS goroutines (row-interleaved) for more than 65,536 pairs; W2 is
 // O(n^3) in the worst case with an n x n matrix, limited to MaxW2Points.

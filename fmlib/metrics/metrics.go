@@ -5,10 +5,10 @@ import (
 	"math"
 	"runtime"
 	"sort"
-	"sync"
 
 	"github.com/gofm/gofm/fmlib/coupling"
 	"github.com/gofm/gofm/fmlib/points"
+	"github.com/gofm/gofm/internal/parallel"
 )
 
 // DefaultBandwidths returns the RBF bandwidths MMD uses when given none:
@@ -375,20 +375,14 @@ func pairSum(a, b []float64, d int, symmetric bool, k kernel) float64 {
 		return s
 	}
 	partial := make([]float64, workers)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			var s float64
-			scratch := make([]float64, k.scratchSize())
-			for i := w; i < n; i += workers {
-				s += rowSum(i, scratch)
-			}
-			partial[w] = s
-		}(w)
-	}
-	wg.Wait()
+	parallel.Run(workers, func(w int) {
+		var s float64
+		scratch := make([]float64, k.scratchSize())
+		for i := w; i < n; i += workers {
+			s += rowSum(i, scratch)
+		}
+		partial[w] = s
+	})
 	var s float64
 	for _, p := range partial {
 		s += p

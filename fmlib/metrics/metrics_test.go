@@ -228,6 +228,8 @@ func TestErrors(t *testing.T) {
 		{"ed overflow", second(EnergyDistance(ok, [][]float64{{0, 0}, {1e155, 0}})), "rescale the points"},
 		{"w2 sizes", second(W2(ok, [][]float64{{1, 1}})), "equal sizes"},
 		{"w2 dims", second(W2(ok, [][]float64{{1}, {2}})), "dimensions differ"},
+		// Finite coordinates near 1e160 square to +Inf: the solver cannot take them.
+		{"w2 overflow", second(W2(ok, [][]float64{{1e160, 0}, {-1e160, 1}})), "coordinates are too large"},
 		{"nll empty", third(NLL(nil)), "no log-likelihood"},
 		{"nll inf", third(NLL([]float64{1, math.Inf(-1)})), "logp[1]"},
 	}

@@ -297,6 +297,15 @@ func firstOrDense(scope *model.Scope, h, emb *graph.Node, out int, act activatio
 	return applyDense(h, wx, bias, act, epi)
 }
 
+// Dense is h W + b with W [in, out] and b [out] the variables "weights"
+// and "biases" in scope (in is h's last dimension; the scope's initializer
+// sets them: GoMLX's default is He-normal weights and zero biases). It is the
+// dense layer of every fmlib network: MLP, the classifier, nflow's
+// conditioners.
+func Dense(scope *model.Scope, h *graph.Node, out int) *graph.Node {
+	return denseLayer(scope, h, out, activation.TypeNone, false)
+}
+
 // denseLayer is act(h W + b) with W [in, out] and b [out] variables in
 // scope; epi puts the activation in the product's epilogue (denseEpilogue).
 func denseLayer(scope *model.Scope, h *graph.Node, out int, act activation.Type, epi bool) *graph.Node {

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gomlx/compute/shapes"
+	"github.com/gofm/gofm/fmlib/likelihood"
+	"github.com/gofm/gofm/fmlib/models"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
@@ -115,21 +116,13 @@ func maskNode(mask []bool, x *graph.Node) *graph.Node {
 func Conditioner(scope *model.Scope, in *graph.Node, dOut int, hidden []int, maxScale float64) (s, t *graph.Node) {
 	h := in
 	for i, w := range hidden {
-		h = graph.Tanh(dense(scope.At("hidden_%d", i), h, w))
+		h = graph.Tanh(models.Dense(scope.At("hidden_%d", i), h, w))
 	}
-	out := dense(scope.At("out"), h, 2*dOut)
+	out := models.Dense(scope.At("out"), h, 2*dOut)
 	s = graph.Slice(out, graph.AxisRange(), graph.AxisRange(0, dOut))
 	t = graph.Slice(out, graph.AxisRange(), graph.AxisRange(dOut, 2*dOut))
 	s = graph.MulScalar(graph.Tanh(graph.MulScalar(s, 1/maxScale)), maxScale)
 	return s, t
-}
-
-// dense is h W + b with W [in, out] and b [out] variables in scope.
-func dense(scope *model.Scope, h *graph.Node, out int) *graph.Node {
-	in := h.Shape().Dimensions[1]
-	w := scope.VariableWithShape("weights", shapes.Make(h.DType(), in, out)).NodeValue(h.Graph())
-	b := scope.VariableWithShape("biases", shapes.Make(h.DType(), out)).NodeValue(h.Graph())
-	return graph.Add(graph.MatMul(h, w), graph.InsertAxes(b, 0))
 }
 
 // ScaleShift returns the layer's log-scale s and shift t at x (shape [N, D]),
@@ -233,11 +226,12 @@ func (f Flow) LogProb(scope *model.Scope, y *graph.Node) *graph.Node {
 }
 
 // StdNormalLogPdf returns log N(x; 0, I) = -(D log(2 pi) + |x|^2)/2 for every
-// row of x [N, D], shape [N].
+// row of x [N, D], shape [N]: likelihood.StdNormalLogPdf (the host formula)
+// applied in the graph.
 func StdNormalLogPdf(x *graph.Node) *graph.Node {
 	d := x.Shape().Dimensions[1]
 	sq := graph.ReduceSum(graph.Square(x), 1)
-	return graph.MulScalar(graph.AddScalar(sq, float64(d)*math.Log(2*math.Pi)), -0.5)
+	return graph.AddScalar(graph.MulScalar(sq, -0.5), likelihood.StdNormalLogPdf(d, 0))
 }
 
 func addOrSet(acc, v *graph.Node) *graph.Node {

@@ -1,9 +1,16 @@
 // Package nflow holds the pieces of discrete and continuous normalizing flows
 // that notebook 02 derives and checks: the change of variables for densities,
 // affine coupling layers (RealNVP) and their compositions, full Jacobians by
-// automatic differentiation, exact and Hutchinson divergences, a 1D field with
-// a closed-form nonlinear flow, and histogram tests of a sampled density
-// against a formula.
+// automatic differentiation, and exact and Hutchinson divergences. The
+// notebook's other tools live in the library: the 1D field with a
+// closed-form nonlinear flow is fields.TanhField, and the histogram test of a
+// sampled density against a formula is metrics.GoodnessOfFit (with
+// metrics.Counts and metrics.BinProbs).
+//
+// A teaching helper (see the README's tiers): the library-core counterpart is
+// likelihood, which computes a trained flow's log-densities by the
+// instantaneous change of variables with the same exact and Hutchinson
+// divergences.
 //
 // # Change of variables
 //
@@ -59,19 +66,12 @@
 //
 // (HutchinsonVariance); the mean of K independent probes has variance / K.
 //
-// # A nonlinear 1D flow in closed form
-//
-// TanhField is dx/dt = c tanh(x). Separating variables, d(log sinh x) = c dt,
-// so sinh(x_t) = e^{c t} sinh(x_0): psi_t(x) = asinh(e^{c t} sinh x). Its
-// divergence is c sech^2(x) (positive: the flow spreads mass away from 0), and
-// d psi_t / dx = e^{c t} cosh(x) / cosh(psi_t(x)).
-//
 // # Conventions
 //
 // Graph functions (Coupling.Forward, Flow.LogProb, Jacobian, the divergences)
 // take points of shape [N, D], treat rows independently and panic on invalid
-// configurations (GoMLX style). Host functions (LogAbsDet, Counts, BinProbs,
-// GoodnessOfFit, ...) return errors for bad input. Runner evaluates a Map (a
+// configurations (GoMLX style). Host functions (LogAbsDet, FlowLogProb,
+// ...) return errors for bad input. Runner evaluates a Map (a
 // layer, a flow or their inverses) on host point sets, and Divergence a
 // velocity field's divergence and Jacobian; both report a panic inside a graph
 // as an error.

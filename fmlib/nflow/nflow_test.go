@@ -9,6 +9,8 @@ import (
 	"github.com/gofm/gofm/internal/testbe"
 
 	"github.com/gofm/gofm/fmlib/likelihood"
+	"github.com/gofm/gofm/fmlib/metrics"
+	"github.com/gofm/gofm/fmlib/models"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -165,9 +167,9 @@ func TestFlowDensity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bins := []Bins{{-6, 6, 24}, {-6, 6, 24}}
+	bins := []metrics.Bins{{Min: -6, Max: 6, N: 24}, {Min: -6, Max: 6, N: 24}}
 	logp := func(p [][]float64) ([]float64, error) { return FlowLogProb(inv, p) }
-	probs, err := BinProbs(logp, 3, bins...)
+	probs, err := metrics.BinProbs(logp, 3, bins...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +177,7 @@ func TestFlowDensity(t *testing.T) {
 	for _, p := range probs {
 		mass += p
 	}
-	counts, outside, err := Counts(y, bins...)
+	counts, outside, err := metrics.Counts(y, bins...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +188,7 @@ func TestFlowDensity(t *testing.T) {
 	if d := math.Abs(1 - mass - pOut); d > 4*math.Sqrt(math.Max(pOut, 1.0/n)/n)+2e-3 {
 		t.Errorf("mass in the box %.5f by the formula, %.5f by the samples", mass, 1-pOut)
 	}
-	fit, err := GoodnessOfFit(counts, probs, n, 20)
+	fit, err := metrics.GoodnessOfFit(counts, probs, n, 20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,11 +209,11 @@ func TestFlowDensity(t *testing.T) {
 		}
 		return out, nil
 	}
-	wp, err := BinProbs(wrong, 3, bins...)
+	wp, err := metrics.BinProbs(wrong, 3, bins...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wf, err := GoodnessOfFit(counts, wp, n, 20)
+	wf, err := metrics.GoodnessOfFit(counts, wp, n, 20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,181 +495,6 @@ func TestHutchinsonVariance(t *testing.T) {
 	}
 }
 
-func TestTanhField(t *testing.T) {
-	f := TanhField{Rate: 1.5}
-	for _, x := range []float64{-3, -0.7, 0, 0.2, 1, 2.5} {
-		for _, tt := range []float64{0.3, 1} {
-			y := f.Flow(x, tt)
-			// d psi/dt = u(psi): central difference, h = 1e-5: error ~1e-10.
-			h := 1e-5
-			dt := (f.Flow(x, tt+h) - f.Flow(x, tt-h)) / (2 * h)
-			if d := math.Abs(dt - f.Rate*math.Tanh(y)); d > 1e-8 {
-				t.Errorf("x=%v t=%v: d psi/dt = %v, u(psi) = %v", x, tt, dt, f.Rate*math.Tanh(y))
-			}
-			if d := math.Abs(f.Inverse(y, tt) - x); d > 1e-12 {
-				t.Errorf("x=%v t=%v: inverse(flow) = %v", x, tt, f.Inverse(y, tt))
-			}
-			dx := (f.Flow(x+h, tt) - f.Flow(x-h, tt)) / (2 * h)
-			if d := math.Abs(math.Log(dx) - f.LogDerivative(x, tt)); d > 1e-8 {
-				t.Errorf("x=%v t=%v: log d psi/dx = %v by differences, %v by formula", x, tt, math.Log(dx), f.LogDerivative(x, tt))
-			}
-			// Instantaneous change of variables: log d psi_t/dx = int_0^t div u(psi_s(x)) ds
-			// (Simpson, 200 intervals: error ~1e-9).
-			const m = 200
-			integral := 0.0
-			for k := 0; k <= m; k++ {
-				w := 2.0
-				if k == 0 || k == m {
-					w = 1
-				} else if k%2 == 1 {
-					w = 4
-				}
-				integral += w * f.Divergence(f.Flow(x, tt*float64(k)/m))
-			}
-			integral *= tt / m / 3
-			if d := math.Abs(integral - f.LogDerivative(x, tt)); d > 1e-7 {
-				t.Errorf("x=%v t=%v: int div = %v, log derivative %v", x, tt, integral, f.LogDerivative(x, tt))
-			}
-		}
-	}
-	// The pushed density integrates to 1 (midpoint rule on [-12, 12], 2400 bins).
-	probs, err := BinProbs(func(y [][]float64) ([]float64, error) {
-		out := make([]float64, len(y))
-		for i, r := range y {
-			out[i] = f.PushedLogDensity(r[0], 1)
-		}
-		return out, nil
-	}, 1, Bins{-12, 12, 2400})
-	if err != nil {
-		t.Fatal(err)
-	}
-	total := 0.0
-	for _, p := range probs {
-		total += p
-	}
-	if math.Abs(total-1) > 1e-6 {
-		t.Errorf("pushed density integrates to %v", total)
-	}
-	u, _ := f.HostVelocity([][]float64{{0.5, -2}}, 0)
-	if math.Abs(u[0][0]-1.5*math.Tanh(0.5)) > 1e-15 || math.Abs(u[0][1]-1.5*math.Tanh(-2)) > 1e-15 {
-		t.Errorf("HostVelocity = %v", u)
-	}
-	if logCosh(1000) != 1000-math.Ln2 || math.Abs(logCosh(0.3)-math.Log(math.Cosh(0.3))) > 1e-15 {
-		t.Errorf("logCosh")
-	}
-}
-
-func TestHistogram(t *testing.T) {
-	b := Bins{Min: -1, Max: 1, N: 4}
-	if w := b.Width(); w != 0.5 {
-		t.Errorf("width %v", w)
-	}
-	if c := b.Centers(); c[0] != -0.75 || c[3] != 0.75 {
-		t.Errorf("centres %v", c)
-	}
-	counts, outside, err := Counts([][]float64{{-1}, {-0.6}, {0.99}, {1}, {-2}, {0}}, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []int{2, 0, 1, 1}; !equalInts(counts, want) || outside != 2 {
-		t.Errorf("counts %v outside %d; want %v and 2", counts, outside, want)
-	}
-	// 2D layout: x fastest.
-	counts, _, err = Counts([][]float64{{0.5, -0.5}, {-0.5, 0.5}}, Bins{-1, 1, 2}, Bins{-1, 1, 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []int{0, 1, 1, 0}; !equalInts(counts, want) {
-		t.Errorf("2D counts %v, want %v", counts, want)
-	}
-	// A uniform density on [0, 2] x [0, 1]: every cell gets its area / 2 (rounding only).
-	probs, err := BinProbs(func(x [][]float64) ([]float64, error) {
-		out := make([]float64, len(x))
-		for i := range out {
-			out[i] = math.Log(0.5)
-		}
-		return out, nil
-	}, 3, Bins{0, 2, 4}, Bins{0, 1, 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, p := range probs {
-		if math.Abs(p-1.0/8) > 1e-15 {
-			t.Errorf("cell %d: %v, want 1/8", i, p)
-		}
-	}
-	// A linear density 2x on [0, 1): the midpoint rule is exact for linear functions.
-	probs, err = BinProbs(func(x [][]float64) ([]float64, error) {
-		out := make([]float64, len(x))
-		for i, r := range x {
-			out[i] = math.Log(2 * r[0])
-		}
-		return out, nil
-	}, 1, Bins{0, 1, 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, p := range probs {
-		want := (math.Pow(float64(i+1)/4, 2) - math.Pow(float64(i)/4, 2))
-		if math.Abs(p-want) > 1e-15 {
-			t.Errorf("bin %d: %v, want %v", i, p, want)
-		}
-	}
-	fit, err := GoodnessOfFit([]int{30, 50, 20}, []float64{0.3, 0.5, 0.2}, 100, 5)
-	if err != nil || fit.MaxZ != 0 || fit.ChiSq != 0 || fit.Used != 3 {
-		t.Errorf("perfect fit: %+v, %v", fit, err)
-	}
-	fit, err = GoodnessOfFit([]int{45, 50, 15, 0}, []float64{0.3, 0.5, 0.19, 0.01}, 100, 5)
-	if err != nil || fit.Used != 3 || fit.WorstBin != 0 || math.Abs(fit.MaxZ-15/math.Sqrt(30*0.7)) > 1e-12 {
-		t.Errorf("fit %+v, %v", fit, err)
-	}
-	rows, err := Rows([]float64{1, 2, 3, 4, 5, 6}, 3, 2)
-	if err != nil || len(rows) != 2 || rows[1][0] != 8 || rows[0][2] != 6 {
-		t.Errorf("Rows: %v, %v", rows, err)
-	}
-	// Bad input.
-	for _, bad := range []struct {
-		name string
-		err  error
-	}{
-		{"no bins", second(Counts([][]float64{{1}}))},
-		{"zero bins", second(Counts([][]float64{{1}}, Bins{0, 1, 0}))},
-		{"empty range", second(Counts([][]float64{{1}}, Bins{1, 1, 3}))},
-		{"no points", second(Counts(nil, b))},
-		{"wrong dimension", second(Counts([][]float64{{1, 2}}, b))},
-		{"NaN point", second(Counts([][]float64{{math.NaN()}}, b))},
-		{"nil logp", errOf(BinProbs(nil, 1, b))},
-		{"sub 0", errOf(BinProbs(func(x [][]float64) ([]float64, error) { return make([]float64, len(x)), nil }, 0, b))},
-		{"short logp", errOf(BinProbs(func(x [][]float64) ([]float64, error) { return nil, nil }, 1, b))},
-		{"NaN logp", errOf(BinProbs(func(x [][]float64) ([]float64, error) { return []float64{0, 0, 0, math.NaN()}, nil }, 1, b))},
-		{"length mismatch", errOf(GoodnessOfFit([]int{1}, []float64{0.5, 0.5}, 1, 1))},
-		{"no samples", errOf(GoodnessOfFit([]int{1}, []float64{1}, 0, 1))},
-		{"bad threshold", errOf(GoodnessOfFit([]int{1}, []float64{1}, 1, 0))},
-		{"negative probability", errOf(GoodnessOfFit([]int{1}, []float64{-1}, 1, 1))},
-		{"nothing expected", errOf(GoodnessOfFit([]int{1}, []float64{0.1}, 10, 5))},
-		{"ragged rows", errOf(Rows([]float64{1, 2, 3}, 2, 1))},
-	} {
-		if bad.err == nil {
-			t.Errorf("%s: accepted", bad.name)
-		}
-	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func second[A, B any](_ A, _ B, err error) error { return err }
-func errOf[A any](_ A, err error) error          { return err }
-
 func TestMatricesAndRunnerErrors(t *testing.T) {
 	if _, err := Matrices(nil); err == nil {
 		t.Error("Matrices(nil) accepted")
@@ -743,8 +570,8 @@ func TestFlowInverseAndLogDet(t *testing.T) {
 // mlpField is a small random network u(x) with a dense Jacobian.
 func mlpField(scope *model.Scope, x, t *graph.Node) *graph.Node {
 	d := x.Shape().Dimensions[1]
-	h := graph.Tanh(dense(scope.At("h"), graph.Concatenate([]*graph.Node{x, graph.BroadcastToDims(graph.Reshape(t, 1, 1), x.Shape().Dimensions[0], 1)}, 1), 24))
-	return dense(scope.At("out"), h, d)
+	h := graph.Tanh(models.Dense(scope.At("h"), graph.Concatenate([]*graph.Node{x, graph.BroadcastToDims(graph.Reshape(t, 1, 1), x.Shape().Dimensions[0], 1)}, 1), 24))
+	return models.Dense(scope.At("out"), h, d)
 }
 
 func TestDivergenceNonlinear(t *testing.T) {

@@ -8,7 +8,9 @@ import (
 	"image/color"
 	stddraw "image/draw"
 	"os"
+	"path/filepath"
 
+	"github.com/gofm/gofm/internal/atomicfile"
 	"github.com/janpfeifer/gonb/gonbui"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -134,7 +136,14 @@ func writeFile(fn, path string, data []byte) error {
 	if path == "" {
 		return fmt.Errorf("plots.%s: empty file path", fn)
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	// The folder must exist (as with os.WriteFile): a save never creates
+	// folders, so a mistyped path is an error.
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("plots.%s: open %s: the folder %s does not exist; create it first", fn, path, dir)
+	}
+	// Atomic: a failed write (a full disk) keeps the previous file.
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("plots.%s: %w", fn, err)
 	}
 	return nil

@@ -3,11 +3,10 @@ package probpath
 import (
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
 
 	"github.com/gofm/gofm/fmlib/points"
 	"github.com/gofm/gofm/fmlib/schedule"
+	"github.com/gofm/gofm/internal/parallel"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/support/exceptions"
 )
@@ -117,30 +116,6 @@ func (e Empirical) prepare(x [][]float64, t float64, who string) (c schedule.Coe
 	return c, z, n, d, nil
 }
 
-// parallelRows calls fn on disjoint chunks [lo, hi) covering [0, rows),
-// spread over GOMAXPROCS goroutines when the work (rows * rowCost) is large
-// enough to pay for them.
-func parallelRows(rows, rowCost int, fn func(lo, hi int)) {
-	workers := runtime.GOMAXPROCS(0)
-	// Below ~64k inner-loop operations the goroutine start-up (~1 us each)
-	// is not worth it.
-	if workers <= 1 || rows < 2 || rows*rowCost < 1<<16 {
-		fn(0, rows)
-		return
-	}
-	workers = min(workers, rows)
-	chunk := (rows + workers - 1) / workers
-	var wg sync.WaitGroup
-	for lo := 0; lo < rows; lo += chunk {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			fn(lo, hi)
-		}(lo, min(lo+chunk, rows))
-	}
-	wg.Wait()
-}
-
 // expCut: mixture terms whose logit is more than expCut below the largest
 // are skipped. Each weighs less than exp(-50) = 2e-22 of the largest term
 // (which contributes 1 to the normalizer), so even a million of them change
@@ -197,7 +172,7 @@ func (e Empirical) Velocity(x [][]float64, t float64) ([][]float64, error) {
 	}
 	inv2s2 := 1 / (2 * c.Sigma * c.Sigma)
 	k := c.DSigma / c.Sigma
-	parallelRows(len(x), n*d, func(lo, hi int) {
+	parallel.Rows(len(x), n*d, func(lo, hi int) {
 		lg := make([]float64, n)
 		m := make([]float64, d)
 		for r := lo; r < hi; r++ {
@@ -258,7 +233,7 @@ func (e Empirical) LogDensity(x [][]float64, t float64) ([]float64, error) {
 	out := make([]float64, len(x))
 	inv2s2 := 1 / (2 * c.Sigma * c.Sigma)
 	norm := -math.Log(float64(n)) - 0.5*float64(d)*math.Log(2*math.Pi*c.Sigma*c.Sigma)
-	parallelRows(len(x), n*d, func(lo, hi int) {
+	parallel.Rows(len(x), n*d, func(lo, hi int) {
 		lg := make([]float64, n)
 		for r := lo; r < hi; r++ {
 			mx := logits(lg, x[r], z, c.Alpha, inv2s2)

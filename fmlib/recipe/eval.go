@@ -79,15 +79,11 @@ func (m *Model) Evaluate(opts EvalOptions) (*Report, error) {
 	r := &Report{NLL: math.NaN(), NLLStdErr: math.NaN(), Energy: math.NaN(), W2: math.NaN(), FID: math.NaN()}
 	solver := ode.Options{Method: ode.Dopri5, Atol: o.Tol, Rtol: o.Tol}
 	noise := m.Noise(o.Samples, o.Seed)
-	var nfes []float64
-	for lo := 0; lo < len(noise); lo += o.Chunk {
-		sol, err := m.Transport(noise[lo:min(lo+o.Chunk, len(noise))], solver)
-		if err != nil {
-			return nil, fmt.Errorf("recipe: sampling: %w", err)
-		}
-		r.Samples = append(r.Samples, sol.X...)
-		nfes = append(nfes, float64(sol.Stats.NFE))
+	samples, nfes, err := m.TransportChunks(noise, o.Chunk, solver)
+	if err != nil {
+		return nil, fmt.Errorf("recipe: sampling: %w", err)
 	}
+	r.Samples = samples
 	r.NFE, r.NFEStdErr = metrics.MeanSE(nfes)
 
 	held, err := m.HeldOut(o.Samples, o.Seed+1)

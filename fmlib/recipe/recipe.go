@@ -329,7 +329,10 @@ func open(backend compute.Backend, cfg Config, dir string, must bool) (*Model, e
 	if backend == nil {
 		return nil, fmt.Errorf("recipe: no backend (use session.Start or backend.New)")
 	}
-	store := training.NewStore(int64(cfg.Seed))
+	store, err := training.NewStore(int64(cfg.Seed))
+	if err != nil {
+		return nil, err
+	}
 	openRun := training.Open
 	if must {
 		openRun = training.Load
@@ -516,6 +519,26 @@ func (m *Model) Transport(x0 [][]float64, opts ode.Options) (*ode.PointsSolution
 	}
 	t0, t1 := m.TimeSpan()
 	return s.SolvePoints(t0, t1, x0)
+}
+
+// TransportChunks transports x0 like Transport, in solves of at most chunk
+// points each (which bounds the memory of one solve), and returns the points
+// at t1 in x0's order and the number of field evaluations of each solve.
+// Adaptive solvers measure their error over a whole solve, so the result
+// depends on chunk; keep it fixed when comparing runs.
+func (m *Model) TransportChunks(x0 [][]float64, chunk int, opts ode.Options) (x1 [][]float64, nfe []float64, err error) {
+	if chunk < 1 {
+		return nil, nil, fmt.Errorf("recipe: TransportChunks needs chunk >= 1 points per solve, got %d", chunk)
+	}
+	for lo := 0; lo < len(x0); lo += chunk {
+		sol, err := m.Transport(x0[lo:min(lo+chunk, len(x0))], opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		x1 = append(x1, sol.X...)
+		nfe = append(nfe, float64(sol.Stats.NFE))
+	}
+	return x1, nfe, nil
 }
 
 // Sample draws n samples: noise from seed, transported by the flow.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -169,6 +170,27 @@ func TestTrainResumeSampleEvaluate(t *testing.T) {
 	}
 	if again.X[17][1] != sol.X[17][1] {
 		t.Errorf("sampling is not reproducible: %v vs %v", again.X[17], sol.X[17])
+	}
+	// In chunks of 40 (solves of 40, 40 and 20 points) a fixed-step solver
+	// moves every point as the single solve does: the rows do not interact.
+	// 1e-5 allows for float32 sums blocked differently at another batch size.
+	noise := m3.Noise(100, 5)
+	x1, nfe, err := m3.TransportChunks(noise, 40, ode.Options{Method: ode.Midpoint, Steps: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x1) != 100 || !slices.Equal(nfe, []float64{10, 10, 10}) {
+		t.Fatalf("TransportChunks: %d points, NFE per solve %v; want 100 and [10 10 10]", len(x1), nfe)
+	}
+	for i := range x1 {
+		for j := range x1[i] {
+			if d := math.Abs(x1[i][j] - sol.X[i][j]); d > 1e-5 {
+				t.Fatalf("TransportChunks point %d: %v, one solve gives %v", i, x1[i], sol.X[i])
+			}
+		}
+	}
+	if _, _, err := m3.TransportChunks(noise, 0, ode.Options{Method: ode.Midpoint, Steps: 5}); err == nil || !strings.Contains(err.Error(), "chunk >= 1") {
+		t.Errorf("TransportChunks with chunk 0: err = %v, want one asking for chunk >= 1", err)
 	}
 	r, err := m3.Evaluate(recipe.EvalOptions{Samples: 200, NLLPoints: 50, Tol: 1e-3, Seed: 1})
 	if err != nil {

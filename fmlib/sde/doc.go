@@ -4,6 +4,9 @@
 //
 // on the host, and holds the Ornstein-Uhlenbeck process as ground truth.
 //
+// A teaching helper (see the README's tiers): the library-core counterpart is
+// ode, whose solvers sample trained models through the probability-flow ODE.
+//
 // # Euler-Maruyama
 //
 // EulerMaruyama takes steps of size h = (t1 - t0)/n,

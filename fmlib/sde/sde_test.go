@@ -1,6 +1,7 @@
 package sde
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -117,6 +118,13 @@ func TestEulerMaruyamaDeterministicAndErrors(t *testing.T) {
 		{"no steps", ou.Drift, 1, 0, 1, "steps"},
 		{"backwards", ou.Drift, 1, 1, -1, "t0 < t1"},
 		{"blow-up", func(x [][]float64, _ float64) ([][]float64, error) { return [][]float64{{x[0][0] * 1e300, 0}}, nil }, 0, 3, 1, "NaN/Inf"},
+		// Drifts that break the row contract (one row of D = 2 per point) are
+		// errors from vfield.Host.Eval, not index panics or ignored values.
+		{"no rows", func([][]float64, float64) ([][]float64, error) { return nil, nil }, 1, 1, 1, "returned 0 rows for 1 points"},
+		{"extra row", func([][]float64, float64) ([][]float64, error) { return [][]float64{{0, 0}, {0, 0}}, nil }, 1, 1, 1, "returned 2 rows for 1 points"},
+		{"short row", func([][]float64, float64) ([][]float64, error) { return [][]float64{{0}}, nil }, 1, 1, 1, "row of length 1 for point 0 of dimension 2"},
+		{"long row", func([][]float64, float64) ([][]float64, error) { return [][]float64{{0, 0, 0}}, nil }, 1, 1, 1, "row of length 3 for point 0 of dimension 2"},
+		{"drift error", func([][]float64, float64) ([][]float64, error) { return nil, errors.New("no drift here") }, 1, 1, 1, "sde.EulerMaruyama: drift: the field at t = 0: no drift here"},
 	} {
 		if _, err := EulerMaruyama(c.f, c.sigma, [][]float64{{1e10, 0}}, 0, c.t1, c.steps, r, false); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)

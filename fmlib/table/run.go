@@ -308,13 +308,9 @@ func evaluate(m *recipe.Model, s Scale, fid *classifier.Classifier) (*modelResul
 		if err != nil {
 			return nil, err
 		}
-		var x [][]float64
-		for lo := 0; lo < len(noise); lo += e.Chunk {
-			sol, err := m.Transport(noise[lo:min(lo+e.Chunk, len(noise))], opt)
-			if err != nil {
-				return nil, fmt.Errorf("fixed-step sampling (%s, NFE %d): %w", s.Fixed.Solver, nfe, err)
-			}
-			x = append(x, sol.X...)
+		x, _, err := m.TransportChunks(noise, e.Chunk, opt)
+		if err != nil {
+			return nil, fmt.Errorf("fixed-step sampling (%s, NFE %d): %w", s.Fixed.Solver, nfe, err)
 		}
 		fp := FixedSeed{NFE: nfe, Quality: Num(math.NaN()), Error: Num(rmsDiff(x, rep.Samples))}
 		switch {
@@ -533,13 +529,9 @@ func reflowPairs(be compute.Backend, s Scale, outDir, data, base string, seed ui
 	}
 	// A noise stream of its own: not the evaluation's (Eval.Seed) nor training's.
 	x0 = bm.Noise(s.Reflow.Pairs, 0x2ef10a^seed)
-	chunk := max(s.Eval.Chunk, 1)
-	for lo := 0; lo < len(x0); lo += chunk {
-		sol, err := bm.Transport(x0[lo:min(lo+chunk, len(x0))], opt)
-		if err != nil {
-			return nil, nil, 0, fmt.Errorf("reflow pairs: %w", err)
-		}
-		x1 = append(x1, sol.X...)
+	x1, _, err = bm.TransportChunks(x0, max(s.Eval.Chunk, 1), opt)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("reflow pairs: %w", err)
 	}
 	seconds = time.Since(start).Seconds()
 	if err := writePairs(path, x0, x1, bm.Run().Step(), seconds); err != nil {

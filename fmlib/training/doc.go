@@ -61,7 +61,7 @@
 //
 // A Run owns a checkpoint directory for one model.Store:
 //
-//	store := training.NewStore(seed)                  // variables + RNG state
+//	store, err := training.NewStore(seed)             // variables + RNG state
 //	run, err := training.Open(store, dir, settings)   // loads the latest checkpoint, if any
 //	tr, err := training.NewTrainer(backend, store, cfg)
 //	err = run.Train(ctx, training.Steps(tr.DataStepper(data, batch)), training.Options{Steps: 5000, Batch: batch, Seed: seed})

@@ -54,7 +54,10 @@ func ExampleNewTrainer() {
 	if err != nil {
 		panic(err)
 	}
-	store := training.NewStore(1) // seeds the noise and times drawn in the graph
+	store, err := training.NewStore(1) // seeds the noise and times drawn in the graph
+	if err != nil {
+		panic(err)
+	}
 	tr := newCFMTrainer(backend, store, []int{32, 32})
 
 	// A fixed evaluation batch: the first 256 points, noise and times from a seeded generator.
@@ -104,7 +107,10 @@ func ExampleRun_Train() {
 	}
 	settings := map[string]any{"hidden": []int{16}, "batch": 32} // recorded in run.json
 	session := func(steps int64) *training.Run {
-		store := training.NewStore(7)
+		store, err := training.NewStore(7)
+		if err != nil {
+			panic(err)
+		}
 		run, err := training.Open(store, dir, settings) // loads the newest checkpoint, if any
 		if err != nil {
 			panic(err)

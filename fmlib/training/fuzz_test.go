@@ -23,7 +23,10 @@ const fuzzStep = 3
 // run.json and history.json left out.
 func checkpointFiles(f *testing.F) map[string][]byte {
 	dir := f.TempDir()
-	store := training.NewStore(1)
+	store, err := training.NewStore(1)
+	if err != nil {
+		f.Fatal(err)
+	}
 	optimizer.GetGlobalStepVar(store).MustSetValue(tensors.FromValue(int64(fuzzStep)))
 	run, err := training.Open(store, dir, small)
 	if err != nil {
@@ -90,7 +93,11 @@ func FuzzOpenRunFiles(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		run, err := training.Open(training.NewStore(7), dir, small)
+		store, err := training.NewStore(7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, err := training.Open(store, dir, small)
 		if err != nil && !haveHist && (!haveRun || string(runJSON) == string(okRun)) {
 			// What the errors about a damaged history.json advise: moving
 			// it aside resumes without the old loss curve.

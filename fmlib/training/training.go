@@ -21,7 +21,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
-	"github.com/gomlx/gomlx/support/exceptions"
 )
 
 // ErrInterrupted is wrapped by the error Train returns when its context is
@@ -44,13 +43,15 @@ const (
 )
 
 // NewStore returns a model.Store whose random number generator is seeded
-// with seed (network initialisation, training noise and times).
-func NewStore(seed int64) *model.Store {
+// with seed (network initialisation, training noise and times). Every seed
+// is valid; the error reports a failure to build the RNG state tensor in
+// GoMLX (out of memory), which was a panic before.
+func NewStore(seed int64) (*model.Store, error) {
 	s := model.NewStore()
 	if err := s.SetRNGStateFromSeed(seed); err != nil {
-		exceptions.Panicf("training.NewStore: seeding the RNG: %v", err)
+		return nil, fmt.Errorf("training.NewStore: seeding the random number generator with %d: %w", seed, err)
 	}
-	return s
+	return s, nil
 }
 
 // History is the record of a run, kept in history.json.

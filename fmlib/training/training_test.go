@@ -35,7 +35,10 @@ var small = settings{Hidden: []int{16, 16}, Batch: 32}
 // process would) and builds a CFM trainer on it.
 func session(t *testing.T, dir string, s settings) (*training.Run, *training.Trainer, error) {
 	t.Helper()
-	store := training.NewStore(7)
+	store, err := training.NewStore(7)
+	if err != nil {
+		return nil, nil, err
+	}
 	run, err := training.Open(store, dir, s)
 	if err != nil {
 		return nil, nil, err
@@ -402,7 +405,11 @@ func TestSettingsMismatch(t *testing.T) {
 }
 
 func TestLoadNeedsCheckpoint(t *testing.T) {
-	_, err := training.Load(training.NewStore(1), t.TempDir(), nil)
+	store, err := training.NewStore(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = training.Load(store, t.TempDir(), nil)
 	if err == nil || !strings.Contains(err.Error(), "no checkpoint") {
 		t.Errorf("err = %v, want 'no checkpoint'", err)
 	}

@@ -1,6 +1,10 @@
 // Package verify prints the numerical checks of the notebooks in one format,
 // and marks a failed check so that the notebook runner (internal/nbrun) fails.
 //
+// A teaching helper (see the README's tiers): the library-core counterpart is
+// metrics, which measures sample quality and likelihoods without printing or
+// judging them.
+//
 // A check compares a measured value with a tolerance and prints one line:
 //
 //	<what>: 3.1e-07, tolerance 1e-06: holds

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gofm/gofm/internal/fslimit"
 )
 
 // TestWrite: a new file in a new folder, then an overwrite, each with
@@ -45,6 +47,29 @@ func TestWrite(t *testing.T) {
 	}
 	if after := list(t, dir); strings.Join(after, ",") != strings.Join(before, ",") {
 		t.Errorf("folder holds %v after the failed write, %v before", after, before)
+	}
+}
+
+// TestWriteFailsPartWay: a write stopped at byte 8 by the file size limit
+// (as by a full disk) is an error naming the file and leaves the previous
+// contents and no temporary file.
+func TestWriteFailsPartWay(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.json")
+	if err := Write(path, []byte("old\n")); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("limited", func(t *testing.T) {
+		fslimit.Limit(t, 8)
+		if err := Write(path, []byte("a new text longer than eight bytes\n")); err == nil || !strings.HasPrefix(err.Error(), "writing "+path+": ") {
+			t.Errorf("err = %v, want one starting with \"writing %s: \"", err, path)
+		}
+	})
+	if got, err := os.ReadFile(path); err != nil || string(got) != "old\n" {
+		t.Errorf("file holds %q (%v), want the previous \"old\\n\"", got, err)
+	}
+	if names := list(t, dir); len(names) != 1 {
+		t.Errorf("folder holds %v, want only a.json", names)
 	}
 }
 

@@ -1,4 +1,4 @@
-package nflow
+package metrics
 
 import (
 	"fmt"
@@ -14,10 +14,10 @@ type Bins struct {
 // Validate reports bins with N < 1 or without finite Min < Max.
 func (b Bins) Validate() error {
 	if b.N < 1 {
-		return fmt.Errorf("nflow: Bins.N = %d; need at least one bin", b.N)
+		return fmt.Errorf("metrics: Bins.N = %d; need at least one bin", b.N)
 	}
 	if math.IsNaN(b.Min) || math.IsNaN(b.Max) || math.IsInf(b.Min, 0) || math.IsInf(b.Max, 0) || !(b.Min < b.Max) {
-		return fmt.Errorf("nflow: bins over [%g, %g); need finite Min < Max", b.Min, b.Max)
+		return fmt.Errorf("metrics: bins over [%g, %g); need finite Min < Max", b.Min, b.Max)
 	}
 	return nil
 }
@@ -45,17 +45,17 @@ func (b Bins) index(v float64) (int, bool) {
 
 func checkBins(fn string, bins []Bins) (cells int, err error) {
 	if len(bins) == 0 {
-		return 0, fmt.Errorf("nflow.%s: no bins given (one Bins per coordinate)", fn)
+		return 0, fmt.Errorf("metrics: %s: no bins given (one Bins per coordinate)", fn)
 	}
 	cells = 1
 	for k, b := range bins {
 		if err := b.Validate(); err != nil {
-			return 0, fmt.Errorf("nflow.%s: axis %d: %w", fn, k, err)
+			return 0, fmt.Errorf("metrics: %s: axis %d: %w", fn, k, err)
 		}
 		cells *= b.N
 	}
 	if cells > 10_000_000 {
-		return 0, fmt.Errorf("nflow.%s: %d cells; at most 1e7", fn, cells)
+		return 0, fmt.Errorf("metrics: %s: %d cells; at most 1e7", fn, cells)
 	}
 	return cells, nil
 }
@@ -63,7 +63,7 @@ func checkBins(fn string, bins []Bins) (cells int, err error) {
 // Counts bins the rows of pts, of dimension len(bins), on the product grid of
 // bins. The result is flat with the first coordinate's bin varying fastest:
 // cell (i0, i1, ...) is at i0 + N0*(i1 + N1*(...)); in 2D, cell (ix, iy) is at
-// iy*Nx + ix, the row layout of plots.HeatMap after Rows. outside counts the
+// iy*Nx + ix, the row layout of plots.HeatMap after BinRows. outside counts the
 // rows that fall in no cell.
 func Counts(pts [][]float64, bins ...Bins) (counts []int, outside int, err error) {
 	cells, err := checkBins("Counts", bins)
@@ -71,18 +71,18 @@ func Counts(pts [][]float64, bins ...Bins) (counts []int, outside int, err error
 		return nil, 0, err
 	}
 	if len(pts) == 0 {
-		return nil, 0, fmt.Errorf("nflow.Counts: no points")
+		return nil, 0, fmt.Errorf("metrics: Counts: no points")
 	}
 	counts = make([]int, cells)
 rows:
 	for r, p := range pts {
 		if len(p) != len(bins) {
-			return nil, 0, fmt.Errorf("nflow.Counts: row %d has %d coordinates for %d axes of bins", r, len(p), len(bins))
+			return nil, 0, fmt.Errorf("metrics: Counts: row %d has %d coordinates for %d axes of bins", r, len(p), len(bins))
 		}
 		idx, stride := 0, 1
 		for k, b := range bins {
 			if math.IsNaN(p[k]) {
-				return nil, 0, fmt.Errorf("nflow.Counts: row %d coordinate %d is NaN", r, k)
+				return nil, 0, fmt.Errorf("metrics: Counts: row %d coordinate %d is NaN", r, k)
 			}
 			i, ok := b.index(p[k])
 			if !ok {
@@ -109,10 +109,10 @@ func BinProbs(logp func(x [][]float64) ([]float64, error), sub int, bins ...Bins
 		return nil, err
 	}
 	if logp == nil {
-		return nil, fmt.Errorf("nflow.BinProbs: logp is nil")
+		return nil, fmt.Errorf("metrics: BinProbs: logp is nil")
 	}
 	if sub < 1 {
-		return nil, fmt.Errorf("nflow.BinProbs: sub = %d; need at least one point per axis and bin", sub)
+		return nil, fmt.Errorf("metrics: BinProbs: sub = %d; need at least one point per axis and bin", sub)
 	}
 	d := len(bins)
 	per := 1
@@ -120,7 +120,7 @@ func BinProbs(logp func(x [][]float64) ([]float64, error), sub int, bins ...Bins
 		per *= sub
 	}
 	if cells*per > 20_000_000 {
-		return nil, fmt.Errorf("nflow.BinProbs: %d evaluation points; at most 2e7 (use fewer bins or a smaller sub)", cells*per)
+		return nil, fmt.Errorf("metrics: BinProbs: %d evaluation points; at most 2e7 (use fewer bins or a smaller sub)", cells*per)
 	}
 	// Axis k has N_k*sub fine points; point (f0, f1, ...) belongs to cell (f0/sub, f1/sub, ...).
 	fine := make([]Bins, d)
@@ -150,15 +150,15 @@ func BinProbs(logp func(x [][]float64) ([]float64, error), sub int, bins ...Bins
 	}
 	lp, err := logp(x)
 	if err != nil {
-		return nil, fmt.Errorf("nflow.BinProbs: %w", err)
+		return nil, fmt.Errorf("metrics: BinProbs: %w", err)
 	}
 	if len(lp) != total {
-		return nil, fmt.Errorf("nflow.BinProbs: logp returned %d values for %d points", len(lp), total)
+		return nil, fmt.Errorf("metrics: BinProbs: logp returned %d values for %d points", len(lp), total)
 	}
 	probs := make([]float64, cells)
 	for f, v := range lp {
 		if math.IsNaN(v) || math.IsInf(v, 1) {
-			return nil, fmt.Errorf("nflow.BinProbs: log-density %v at %v", v, x[f])
+			return nil, fmt.Errorf("metrics: BinProbs: log-density %v at %v", v, x[f])
 		}
 		probs[cell[f]] += math.Exp(v) * vol
 	}
@@ -187,18 +187,18 @@ type Fit struct {
 // with probability about K * 7e-6.
 func GoodnessOfFit(counts []int, probs []float64, n int, minExpected float64) (Fit, error) {
 	if len(counts) == 0 || len(counts) != len(probs) {
-		return Fit{}, fmt.Errorf("nflow.GoodnessOfFit: %d counts and %d probabilities; need equal non-zero lengths", len(counts), len(probs))
+		return Fit{}, fmt.Errorf("metrics: GoodnessOfFit: %d counts and %d probabilities; need equal non-zero lengths", len(counts), len(probs))
 	}
 	if n < 1 {
-		return Fit{}, fmt.Errorf("nflow.GoodnessOfFit: n = %d samples; need n >= 1", n)
+		return Fit{}, fmt.Errorf("metrics: GoodnessOfFit: n = %d samples; need n >= 1", n)
 	}
 	if !(minExpected > 0) {
-		return Fit{}, fmt.Errorf("nflow.GoodnessOfFit: minExpected = %g; need a positive threshold", minExpected)
+		return Fit{}, fmt.Errorf("metrics: GoodnessOfFit: minExpected = %g; need a positive threshold", minExpected)
 	}
 	f := Fit{WorstBin: -1}
 	for i, p := range probs {
 		if math.IsNaN(p) || p < 0 {
-			return Fit{}, fmt.Errorf("nflow.GoodnessOfFit: probability %v in bin %d", p, i)
+			return Fit{}, fmt.Errorf("metrics: GoodnessOfFit: probability %v in bin %d", p, i)
 		}
 		e := float64(n) * p
 		if e < minExpected {
@@ -213,17 +213,17 @@ func GoodnessOfFit(counts []int, probs []float64, n int, minExpected float64) (F
 		f.Used++
 	}
 	if f.Used == 0 {
-		return Fit{}, fmt.Errorf("nflow.GoodnessOfFit: no bin has an expected count of at least %g; use more samples or wider bins", minExpected)
+		return Fit{}, fmt.Errorf("metrics: GoodnessOfFit: no bin has an expected count of at least %g; use more samples or wider bins", minExpected)
 	}
 	return f, nil
 }
 
-// Rows reshapes flat cell values laid out as in Counts (2D: x fastest) into
+// BinRows reshapes flat cell values laid out as in Counts (2D: x fastest) into
 // rows[iy][ix] for plots.HeatMap, multiplying every value by scale (e.g.
 // 1/(n * cell area) to turn counts into a density).
-func Rows(flat []float64, nx int, scale float64) ([][]float64, error) {
+func BinRows(flat []float64, nx int, scale float64) ([][]float64, error) {
 	if nx < 1 || len(flat) == 0 || len(flat)%nx != 0 {
-		return nil, fmt.Errorf("nflow.Rows: %d values do not fill rows of %d", len(flat), nx)
+		return nil, fmt.Errorf("metrics: BinRows: %d values do not fill rows of %d", len(flat), nx)
 	}
 	rows := make([][]float64, len(flat)/nx)
 	for iy := range rows {

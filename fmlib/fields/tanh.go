@@ -1,4 +1,4 @@
-package nflow
+package fields
 
 import (
 	"fmt"
