@@ -99,7 +99,7 @@ func (ExactOT) Pair(x0, x1 [][]float64, _ *rand.Rand) (x0p, x1p [][]float64, err
 	}
 	cost, perm := s.cost[:n*n], s.perm[:n]
 	sqDistMatrix(cost, x0, x1)
-	if err := checkSqDists("ExactOT", cost, n); err != nil {
+	if err := checkSqDists("ExactOT", cost, n, x0, x1); err != nil {
 		return nil, nil, err
 	}
 	s.ws.solve(n, cost, perm)
@@ -127,7 +127,7 @@ func OTPermutation(x0, x1 [][]float64) (perm []int, meanSqDist float64, err erro
 	}
 	cost := s.cost[:n*n]
 	sqDistMatrix(cost, x0, x1)
-	if err := checkSqDists("OTPermutation", cost, n); err != nil {
+	if err := checkSqDists("OTPermutation", cost, n, x0, x1); err != nil {
 		return nil, 0, err
 	}
 	perm = make([]int, n)
@@ -139,13 +139,50 @@ func OTPermutation(x0, x1 [][]float64) (perm []int, meanSqDist float64, err erro
 	return perm, total / float64(n), nil
 }
 
-// checkSqDists reports a squared distance in the n x n matrix c that the
-// exact solver cannot take (see MaxCost; +Inf when it overflowed).
-func checkSqDists(who string, c []float64, n int) error {
+// checkSqDists reports squared distances in the n x n matrix c of the
+// points x0, x1 that the exact solver cannot take: too large (see MaxCost;
+// +Inf when it overflowed) or too small (see tooSmall).
+func checkSqDists(who string, c []float64, n int, x0, x1 [][]float64) error {
 	if i, j, v, bad := tooLarge(c, n); bad {
 		return fmt.Errorf("coupling: %s: the points' coordinates are too large: the squared distance |x0[%d] - x1[%d]|^2 = %g exceeds %g (MaxCost for %d points), beyond which the solver's sums overflow float64; rescale the points (divide both sets by one factor: the matching does not change)", who, i, j, v, MaxCost(n), n)
 	}
+	if m, bad := tooSmall(c, x0, x1); bad {
+		return fmt.Errorf("coupling: %s: the points' coordinates are too small: the largest squared distance is %g, below %g, where float64 keeps too few digits of the costs (or rounds them to 0) to tell matchings apart; rescale the points (multiply both sets by one factor: the matching does not change)", who, m, minMaxSqDist)
+	}
 	return nil
+}
+
+// minMaxSqDist is the smallest largest-squared-distance accepted: 2^54 times
+// the smallest normal float64 (0x1p-1022), so that every cost within a
+// factor 2^-54 of the largest is a normal number carrying float64's full 53
+// bits; below it squared distances of distinct points degrade to subnormals
+// or round to 0, and every matching looks alike.
+const minMaxSqDist = 0x1p-968
+
+// tooSmall reports whether the squared distances c of the points x0, x1 are
+// too small to match on (see minMaxSqDist), with the largest of them. All
+// distances 0 is fine when the points really coincide (every matching is
+// optimal), an underflow otherwise.
+func tooSmall(c []float64, x0, x1 [][]float64) (largest float64, bad bool) {
+	for _, v := range c {
+		largest = max(largest, v)
+	}
+	if largest >= minMaxSqDist {
+		return largest, false
+	}
+	if largest > 0 {
+		return largest, true
+	}
+	for _, a := range x0 {
+		for _, b := range x1 {
+			for k := range a {
+				if a[k] != b[k] {
+					return 0, true
+				}
+			}
+		}
+	}
+	return 0, false
 }
 
 // sqDistMatrix fills c (row-major len(a) x len(b)) with |a_i - b_j|^2.

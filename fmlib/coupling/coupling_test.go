@@ -402,6 +402,49 @@ func TestHugeCoordinates(t *testing.T) {
 	}
 }
 
+// Tiny coordinates: squared distances that underflow to 0 (or to
+// subnormals with a few bits) would make every matching look optimal, a
+// silent wrong answer; each entry point must say to rescale instead. Points
+// that all coincide are a legitimate input (every matching is optimal).
+func TestTinyCoordinates(t *testing.T) {
+	sets := func(n int, scale float64) (x0, x1 [][]float64) {
+		rng := rand.New(rand.NewPCG(uint64(n), 9))
+		x0, x1 = make([][]float64, n), make([][]float64, n)
+		for i := range x0 {
+			x0[i] = []float64{scale * rng.NormFloat64(), scale * rng.NormFloat64()}
+			x1[i] = []float64{scale * rng.NormFloat64(), scale * rng.NormFloat64()}
+		}
+		return x0, x1
+	}
+	const want = "coordinates are too small"
+	for _, n := range []int{2, 100} {
+		for _, scale := range []float64{1e-170, 1e-155} {
+			x0, x1 := sets(n, scale)
+			for name, run := range map[string]func() error{
+				"ExactOT":       func() error { _, _, err := (ExactOT{}).Pair(x0, x1, nil); return err },
+				"OTPermutation": func() error { _, _, err := OTPermutation(x0, x1); return err },
+				"Sinkhorn.Pair": func() error {
+					_, _, err := (Sinkhorn{Epsilon: 0.05}).Pair(x0, x1, rand.New(rand.NewPCG(1, 1)))
+					return err
+				},
+				"Sinkhorn.Plan": func() error { _, err := (Sinkhorn{Epsilon: 0.05}).Plan(x0, x1); return err },
+			} {
+				err := run()
+				if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "rescale") {
+					t.Errorf("%s, n = %d, coordinates ~%g: error %v, want one saying %q and to rescale", name, n, scale, err, want)
+				}
+			}
+		}
+	}
+	same := [][]float64{{1, 2}, {1, 2}, {1, 2}}
+	if _, _, err := OTPermutation(same, same); err != nil {
+		t.Errorf("coinciding points: %v", err)
+	}
+	if _, _, err := (ExactOT{}).Pair(same, same, nil); err != nil {
+		t.Errorf("coinciding points: %v", err)
+	}
+}
+
 // TestKernels compares the (possibly SIMD) inner loops with their scalar
 // versions on rows of many lengths, including exact ties.
 func TestKernels(t *testing.T) {

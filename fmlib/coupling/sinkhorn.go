@@ -233,6 +233,9 @@ func (s Sinkhorn) solve(st *sinkState, x0, x1 [][]float64) (*Plan, error) {
 		return nil, fmt.Errorf("coupling: Sinkhorn: the points' coordinates are too large: their squared distances (or the sum of them) overflow float64; rescale the points (divide both sets by one factor: Epsilon is relative, so the plan does not change)")
 	}
 	meanC /= float64(n * m)
+	if largest, bad := tooSmall(c, x0, x1); bad {
+		return nil, fmt.Errorf("coupling: Sinkhorn: the points' coordinates are too small: the largest squared distance is %g, below %g, where float64 keeps too few digits of the costs (or rounds them to 0); rescale the points (multiply both sets by one factor: Epsilon is relative, so the plan does not change)", largest, minMaxSqDist)
+	}
 	a, b := 1/float64(n), 1/float64(m)
 	out := &Plan{N: n, M: m}
 	if meanC == 0 { // all points coincide: every coupling is optimal; take the uniform one
