@@ -15,7 +15,9 @@
 // command resumes, and finished variants are neither trained nor scored
 // again. The step time is measured before training (warm-up steps excluded,
 // the graph compiled), so a variant's step count does not depend on what
-// else the machine does while it trains: run the timing on a quiet machine.
+// else the machine does while it trains. All variants are timed first, one
+// after another, before any of them trains: keep the machine quiet for
+// those few minutes (the command says when the timing is over).
 package main
 
 import (
@@ -126,6 +128,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := training.InterruptContext()
 	defer stop()
 	for _, v := range chosen {
+		if err := planSteps(be, v, *budget, filepath.Join(*out, v.name), stdout); err != nil {
+			fmt.Fprintf(stderr, "fmtune: %s: %v\n", v.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintln(stdout, "timing done: from here on the step counts are fixed, whatever else runs on the machine")
+	for _, v := range chosen {
 		if err := tune(ctx, be, v, *budget, *n, filepath.Join(*out, v.name), stdout); err != nil {
 			fmt.Fprintf(stderr, "fmtune: %s: %v\n", v.name, err)
 			if errors.Is(err, training.ErrInterrupted) {
@@ -190,26 +199,9 @@ func tune(ctx context.Context, be compute.Backend, v variant, budget time.Durati
 	if err != nil {
 		return err
 	}
-	// The step count is fixed by the first session's timing (plan.json), so
-	// a resumed variant trains to the same count and anneals the same way.
-	planPath := filepath.Join(dir, "plan.json")
-	var plan struct {
-		Steps       int64   `json:"steps"`
-		StepSeconds float64 `json:"step_seconds"`
-	}
-	if b, err := os.ReadFile(planPath); err == nil {
-		if err := json.Unmarshal(b, &plan); err != nil || plan.Steps < 1 {
-			return fmt.Errorf("%s is damaged (%v); delete %s to start this variant again", planPath, err, dir)
-		}
-	} else {
-		sec, err := stepTime(be, cfg)
-		if err != nil {
-			return fmt.Errorf("timing: %w", err)
-		}
-		plan.StepSeconds, plan.Steps = sec, stepsFor(budget, sec)
-		if err := writeJSON(planPath, plan); err != nil {
-			return err
-		}
+	plan, err := readPlan(dir)
+	if err != nil {
+		return err
 	}
 	cfg.Steps = plan.Steps
 	fmt.Fprintf(stdout, "%s: %s; %.3f s/step -> %d steps in %v\n", v.name, v.what, plan.StepSeconds, plan.Steps, budget)
@@ -251,6 +243,48 @@ func tune(ctx context.Context, be compute.Backend, v variant, budget time.Durati
 		FID: fid, Floor: floor, Weights: m.Weights.String(), Code: table.CodeVersion(), Finished: time.Now().UTC()}
 	fmt.Fprintf(stdout, "%s: FID-MNIST %.2f (floor %.2f, ratio %.2f)\n", v.name, fid, floor, fid/floor)
 	return writeJSON(resPath, r)
+}
+
+// plan is a variant's step count, fixed by the timing of its first session
+// (plan.json), so a resumed variant trains to the same count and anneals
+// the same way.
+type plan struct {
+	Steps       int64   `json:"steps"`
+	StepSeconds float64 `json:"step_seconds"`
+}
+
+// planSteps times v and writes dir/plan.json, unless dir has one.
+func planSteps(be compute.Backend, v variant, budget time.Duration, dir string, stdout io.Writer) error {
+	for _, done := range []string{"plan.json", "result.json"} {
+		if _, err := os.Stat(filepath.Join(dir, done)); err == nil {
+			return nil
+		}
+	}
+	cfg, err := config(v)
+	if err != nil {
+		return err
+	}
+	sec, err := stepTime(be, cfg)
+	if err != nil {
+		return fmt.Errorf("timing: %w", err)
+	}
+	p := plan{StepSeconds: sec, Steps: stepsFor(budget, sec)}
+	fmt.Fprintf(stdout, "%s: %.3f s/step -> %d steps in %v\n", v.name, p.StepSeconds, p.Steps, budget)
+	return writeJSON(filepath.Join(dir, "plan.json"), p)
+}
+
+// readPlan reads dir/plan.json.
+func readPlan(dir string) (plan, error) {
+	var p plan
+	path := filepath.Join(dir, "plan.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return p, err
+	}
+	if err := json.Unmarshal(b, &p); err != nil || p.Steps < 1 || !(p.StepSeconds > 0) {
+		return p, fmt.Errorf("%s is damaged (%v); delete %s to time and train this variant again", path, err, dir)
+	}
+	return p, nil
 }
 
 // stepTime measures the seconds per training step of cfg in a throw-away
