@@ -96,9 +96,16 @@ func TestSolveHostErrors(t *testing.T) {
 		{"no steps", hostLinear, good, Options{Method: RK4}, "Steps = 0"},
 		{"ragged", hostLinear, [][]float64{{1, 0}, {1}}, Options{Method: RK4, Steps: 1}, "ragged"},
 		{"blow-up", blowUp, [][]float64{{1e100, 0}}, Options{Method: Euler, Steps: 3}, "NaN/Inf"},
-		{"short row", func(x [][]float64, _ float64) ([][]float64, error) { return [][]float64{{1}}, nil }, good, Options{Method: RK4, Steps: 1}, "1 coordinates for point 0"},
-		{"long row", func(x [][]float64, _ float64) ([][]float64, error) { return [][]float64{{1, 2, 3}}, nil }, good, Options{Method: RK4, Steps: 1}, "want 2"},
+		{"short row", func(x [][]float64, _ float64) ([][]float64, error) { return [][]float64{{1}}, nil }, good, Options{Method: RK4, Steps: 1}, "a row of length 1 for point 0 of dimension 2"},
+		{"long row", func(x [][]float64, _ float64) ([][]float64, error) { return [][]float64{{1, 2, 3}}, nil }, good, Options{Method: RK4, Steps: 1}, "a row of length 3 for point 0 of dimension 2"},
 		{"rows missing", func(x [][]float64, _ float64) ([][]float64, error) { return nil, nil }, good, Options{Method: RK4, Steps: 1}, "0 rows for 1 points"},
+		// A row goes wrong only later: at the second stage of the last step (t = 0.75 + 0.5 h).
+		{"short row late", func(x [][]float64, tt float64) ([][]float64, error) {
+			if tt > 0.8 {
+				return [][]float64{{1}}, nil
+			}
+			return hostLinear(x, tt)
+		}, good, Options{Method: RK4, Steps: 4}, "at t = 0.875 returned a row of length 1"},
 	} {
 		if _, err := SolveHost(c.f, c.x, 0, 1, c.opts); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
