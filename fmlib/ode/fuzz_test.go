@@ -124,8 +124,8 @@ func FuzzSolveHost(f *testing.F) {
 				t.Fatalf("point %d is %v", i, row)
 			}
 		}
-		if save && (len(sol.Times) != steps+1 || len(sol.Paths) != n || len(sol.Paths[0]) != steps+1 || sol.Times[steps] != t1) {
-			t.Fatalf("trajectory: %d times (last %v), %d paths of %d; want %d of them ending at %v", len(sol.Times), sol.Times[len(sol.Times)-1], len(sol.Paths), len(sol.Paths[0]), steps+1, t1)
+		if save && (len(sol.Times) != steps+1 || len(sol.Trajectory) != steps+1 || len(sol.Trajectory[0]) != n || sol.Times[steps] != t1) {
+			t.Fatalf("trajectory: %d times (last %v), %d snapshots of %d points; want %d of them ending at %v", len(sol.Times), sol.Times[len(sol.Times)-1], len(sol.Trajectory), len(sol.Trajectory[0]), steps+1, t1)
 		}
 		if kind == "in place" {
 			ref, err := SolveHost(linearHost(a, b, "fresh"), x0, t0, t1, Options{Method: method, Steps: steps})

@@ -13,7 +13,7 @@ import (
 // graph solver), from t0 to t1 (t1 < t0 integrates backwards). It is for
 // closed-form fields, where float64 accuracy matters more than speed; learned
 // fields belong to Solver. Options.Steps is required; Options.SaveTrajectory
-// keeps every step in Paths. Dopri5 is not offered here.
+// keeps every step in Trajectory. Dopri5 is not offered here.
 func SolveHost(f vfield.Host, x0 [][]float64, t0, t1 float64, opts Options) (*PointsSolution, error) {
 	if f == nil {
 		return nil, fmt.Errorf("ode.SolveHost: the field is nil")
@@ -53,10 +53,7 @@ func SolveHost(f vfield.Host, x0 [][]float64, t0, t1 float64, opts Options) (*Po
 	sol := &PointsSolution{}
 	if opts.SaveTrajectory {
 		sol.Times = []float64{t0}
-		sol.Paths = make([][][]float64, n)
-		for i := range x {
-			sol.Paths[i] = [][]float64{clone(x[i : i+1])[0]}
-		}
+		sol.Trajectory = [][][]float64{clone(x)}
 	}
 	s := tb.Stages()
 	// k[st] holds the field's value at stage st, copied out of what the
@@ -108,9 +105,7 @@ func SolveHost(f vfield.Host, x0 [][]float64, t0, t1 float64, opts Options) (*Po
 		}
 		if opts.SaveTrajectory {
 			sol.Times = append(sol.Times, tEnd)
-			for i := range x {
-				sol.Paths[i] = append(sol.Paths[i], append([]float64(nil), x[i]...))
-			}
+			sol.Trajectory = append(sol.Trajectory, clone(x))
 		}
 	}
 	sol.X = x

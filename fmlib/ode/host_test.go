@@ -61,8 +61,8 @@ func TestSolveHostTrajectoryAndReverse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fwd.Times) != 201 || len(fwd.Paths) != 2 || len(fwd.Paths[0]) != 201 || fwd.Times[200] != 2 {
-		t.Fatalf("times %d, paths %d x %d", len(fwd.Times), len(fwd.Paths), len(fwd.Paths[0]))
+	if len(fwd.Times) != 201 || len(fwd.Trajectory) != 201 || len(fwd.Trajectory[0]) != 2 || fwd.Times[200] != 2 {
+		t.Fatalf("times %d, trajectory %d x %d", len(fwd.Times), len(fwd.Trajectory), len(fwd.Trajectory[0]))
 	}
 	back, err := SolveHost(hostLinear, fwd.X, 2, 0, Options{Method: RK4, Steps: 200})
 	if err != nil {
@@ -73,7 +73,7 @@ func TestSolveHostTrajectoryAndReverse(t *testing.T) {
 		if d := math.Hypot(back.X[i][0]-start[i][0], back.X[i][1]-start[i][1]); d > 1e-8 {
 			t.Errorf("forward then backward is off by %.2g at point %d", d, i)
 		}
-		if fwd.Paths[i][0][0] != start[i][0] || start[i][0] != []float64{1, 0}[i] {
+		if fwd.Trajectory[0][i][0] != start[i][0] || start[i][0] != []float64{1, 0}[i] {
 			t.Errorf("the start of path %d was modified or not recorded", i)
 		}
 	}
