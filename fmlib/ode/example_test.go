@@ -35,3 +35,58 @@ func Example() {
 	// x(1) = 0.36788 (exact 0.36788)
 	// NFE = 40, steps = 10
 }
+
+// Dopri5 with SaveAt: the states at t = 0.5, 1 and 2 of dx/dt = -x, each
+// reached exactly (the step that would pass a save time is shortened).
+func ExampleOptions_saveAt() {
+	backend, err := fmbackend.NewGo()
+	if err != nil {
+		panic(err)
+	}
+	decay := func(_ *model.Scope, x []*graph.Node, _ *graph.Node, _ []*graph.Node) []*graph.Node {
+		return []*graph.Node{graph.Neg(x[0])}
+	}
+	opts := ode.Options{Method: ode.Dopri5, Atol: 1e-6, Rtol: 1e-6, SaveAt: []float64{0.5, 1, 2}}
+	solver, err := ode.New(backend, nil, decay, opts)
+	if err != nil {
+		panic(err)
+	}
+	sol, err := solver.Solve(0, 2, []*tensors.Tensor{tensors.FromValue([]float32{1})})
+	if err != nil {
+		panic(err)
+	}
+	for k, t := range sol.Times {
+		x := sol.Trajectory[k][0].Value().([]float32)[0]
+		fmt.Printf("x(%g) = %.5f (exact %.5f)\n", t, x, math.Exp(-t))
+	}
+	// Output:
+	// x(0.5) = 0.60653 (exact 0.60653)
+	// x(1) = 0.36788 (exact 0.36788)
+	// x(2) = 0.13534 (exact 0.13534)
+}
+
+// SolveHost in float64 with the stages of the last step ending exactly at
+// t1, and the layout of the trajectory: Trajectory[k][i] is point i at
+// Times[k].
+func ExampleSolveHost() {
+	rotate := func(x [][]float64, _ float64) ([][]float64, error) {
+		out := make([][]float64, len(x))
+		for i, p := range x {
+			out[i] = []float64{-p[1], p[0]}
+		}
+		return out, nil
+	}
+	start := [][]float64{{1, 1}, {2, 0.5}}
+	sol, err := ode.SolveHost(rotate, start, 0, math.Pi, ode.Options{Method: ode.RK4, Steps: 100, SaveAt: []float64{0, math.Pi / 2, math.Pi}})
+	if err != nil {
+		panic(err)
+	}
+	for k, t := range sol.Times {
+		fmt.Printf("t = %.4f: point 0 at (%.4f, %.4f), point 1 at (%.4f, %.4f)\n", t,
+			sol.Trajectory[k][0][0], sol.Trajectory[k][0][1], sol.Trajectory[k][1][0], sol.Trajectory[k][1][1])
+	}
+	// Output:
+	// t = 0.0000: point 0 at (1.0000, 1.0000), point 1 at (2.0000, 0.5000)
+	// t = 1.5708: point 0 at (-1.0000, 1.0000), point 1 at (-0.5000, 2.0000)
+	// t = 3.1416: point 0 at (-1.0000, -1.0000), point 1 at (-2.0000, -0.5000)
+}

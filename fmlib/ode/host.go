@@ -13,7 +13,11 @@ import (
 // graph solver), from t0 to t1 (t1 < t0 integrates backwards). It is for
 // closed-form fields, where float64 accuracy matters more than speed; learned
 // fields belong to Solver. Options.Steps is required; Options.SaveTrajectory
-// keeps every step in Trajectory. Dopri5 is not offered here.
+// keeps every step in Trajectory, Options.SaveAt the given times (as Solve
+// does for fixed-step methods). Stage times t + c h are clamped to
+// [min(t0, t1), max(t0, t1)], and a stage with c = 1 in the last step is
+// exactly t1, so a field defined only on the interval (e.g. t in [0, 1]) is
+// never called outside it. Dopri5 is not offered here.
 func SolveHost(f vfield.Host, x0 [][]float64, t0, t1 float64, opts Options) (*PointsSolution, error) {
 	if f == nil {
 		return nil, fmt.Errorf("ode.SolveHost: the field is nil")
@@ -49,9 +53,16 @@ func SolveHost(f vfield.Host, x0 [][]float64, t0, t1 float64, opts Options) (*Po
 		}
 		return out
 	}
+	plan, err := opts.plan("ode.SolveHost", t0, t1)
+	if err != nil {
+		return nil, err
+	}
+	if opts.SaveTrajectory && len(opts.SaveAt) > 0 {
+		return nil, fmt.Errorf("ode.SolveHost: SaveTrajectory and SaveAt are both set; keep every step (SaveTrajectory) or the given times (SaveAt), not both")
+	}
 	x := clone(x0)
 	sol := &PointsSolution{}
-	if opts.SaveTrajectory {
+	if plan.start {
 		sol.Times = []float64{t0}
 		sol.Trajectory = [][][]float64{clone(x)}
 	}
@@ -69,8 +80,11 @@ func SolveHost(f vfield.Host, x0 [][]float64, t0, t1 float64, opts Options) (*Po
 	for i := range stage {
 		stage[i] = make([]float64, d)
 	}
-	for step := range opts.Steps {
-		t := t0 + float64(step)*h
+	lo, hi := min(t0, t1), max(t0, t1)
+	segs := plan.segments(t0, t1, opts.Steps)
+	for _, seg := range segs {
+		h := seg.h
+		ts := stageTimes(tb.C, seg.t, seg.tEnd, lo, hi)
 		for st := range s {
 			for i := range x {
 				for j := range d {
@@ -81,7 +95,7 @@ func SolveHost(f vfield.Host, x0 [][]float64, t0, t1 float64, opts Options) (*Po
 					stage[i][j] = v
 				}
 			}
-			kst, err := f.Eval("ode.SolveHost", stage, t+tb.C[st]*h, n, d)
+			kst, err := f.Eval("ode.SolveHost", stage, ts[st], n, d)
 			if err != nil {
 				return nil, err
 			}
@@ -89,26 +103,22 @@ func SolveHost(f vfield.Host, x0 [][]float64, t0, t1 float64, opts Options) (*Po
 				copy(k[st][i], row) // the field may reuse its input rows
 			}
 		}
-		tEnd := t0 + float64(step+1)*h
-		if step == opts.Steps-1 {
-			tEnd = t1
-		}
 		for i := range x {
 			for j := range d {
 				for st, b := range tb.B {
 					x[i][j] += h * b * k[st][i][j]
 				}
 				if math.IsNaN(x[i][j]) || math.IsInf(x[i][j], 0) {
-					return nil, fmt.Errorf("ode.SolveHost: %s: point %d became NaN/Inf in the step from t = %g to %g; reduce the step size (Steps = %d) or check the field", opts.Method, i, t, tEnd, opts.Steps)
+					return nil, fmt.Errorf("ode.SolveHost: %s: point %d became NaN/Inf in the step from t = %g to %g; reduce the step size (Steps = %d) or check the field", opts.Method, i, seg.t, seg.tEnd, opts.Steps)
 				}
 			}
 		}
-		if opts.SaveTrajectory {
-			sol.Times = append(sol.Times, tEnd)
+		if seg.save {
+			sol.Times = append(sol.Times, seg.tEnd)
 			sol.Trajectory = append(sol.Trajectory, clone(x))
 		}
 	}
 	sol.X = x
-	sol.Stats = Stats{NFE: s * opts.Steps, Accepted: opts.Steps}
+	sol.Stats = Stats{NFE: s * len(segs), Accepted: len(segs)}
 	return sol, nil
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofm/gofm/fmlib/probpath"
+	"github.com/gofm/gofm/fmlib/schedule"
 	"github.com/gofm/gofm/fmlib/verify"
 	"github.com/gofm/gofm/fmlib/vfield"
 )
@@ -146,6 +148,42 @@ func TestSolveHostFieldWritesOverItsInput(t *testing.T) {
 					t.Errorf("%s: in-place field gives %v, allocating field %v", m, got.X, want.X)
 				}
 			}
+		}
+	}
+}
+
+// The stages of SolveHost must stay inside the interval of integration:
+// Empirical.Velocity rejects t outside [0, 1], and t0 + k h + c h computed in
+// floating point can land an ulp past t1 (RK4 from 0 to 1 in 93 or 117 steps
+// gave t = 1.0000000000000002; Heun from 1 to 0 in 5 or 10 steps gave
+// t = -5.55e-17). Every step count from 1 to 200 is tried both ways.
+func TestSolveHostStageTimesStayInside(t *testing.T) {
+	path, err := probpath.New(schedule.CondOT{SigmaMin: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	emp := probpath.Empirical{Path: path, Points: [][]float64{{1, 0}, {-1, 0.5}}}
+	start := [][]float64{{0.3, -0.2}}
+	for _, c := range []struct {
+		m      Method
+		t0, t1 float64
+	}{
+		{RK4, 0, 1}, {RK4, 1, 0},
+		{Heun, 0, 1}, {Heun, 1, 0},
+		{Midpoint, 0, 1}, {Midpoint, 1, 0},
+	} {
+		var failed []int
+		var first error
+		for steps := 1; steps <= 200; steps++ {
+			if _, err := SolveHost(emp.Velocity, start, c.t0, c.t1, Options{Method: c.m, Steps: steps}); err != nil {
+				failed = append(failed, steps)
+				if first == nil {
+					first = err
+				}
+			}
+		}
+		if len(failed) > 0 {
+			t.Errorf("%s from %g to %g fails for Steps in %v; the first: %v", c.m, c.t0, c.t1, failed, first)
 		}
 	}
 }

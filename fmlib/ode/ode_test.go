@@ -512,3 +512,47 @@ func TestSolveValidation(t *testing.T) {
 		t.Errorf("solver broken after bad inputs: %v", err)
 	}
 }
+
+// The stage times of the graph solver's fixed steps stay inside [t0, t1]
+// as the field sees them (float32): the field is NaN at any t outside [a, b]
+// (sqrt((t - a)(b - t)) of a negative number), so one stage evaluated an ulp
+// past an end makes Solve fail. [0, 1] as in the host test; [0.1, 0.7] has
+// ends that float32 does not hold exactly.
+func TestFixedStageTimesStayInside(t *testing.T) {
+	for _, c := range []struct {
+		m      Method
+		t0, t1 float64
+	}{
+		{RK4, 0, 1}, {RK4, 1, 0}, {RK4, 0.1, 0.7}, {RK4, 0.7, 0.1},
+		{Heun, 0, 1}, {Heun, 1, 0}, {Heun, 0.1, 0.7}, {Heun, 0.7, 0.1},
+		{Midpoint, 0.1, 0.7}, {Midpoint, 0.7, 0.1},
+	} {
+		a, b := float32(min(c.t0, c.t1)), float32(max(c.t0, c.t1))
+		inside := func(_ *model.Scope, x []*graph.Node, tt *graph.Node, _ []*graph.Node) []*graph.Node {
+			g := tt.Graph()
+			span := graph.Mul(graph.Sub(tt, graph.Scalar(g, dtypes.Float32, a)), graph.Sub(graph.Scalar(g, dtypes.Float32, b), tt))
+			return []*graph.Node{graph.Add(graph.Neg(x[0]), graph.MulScalar(graph.Sqrt(span), 0))}
+		}
+		x0 := []*tensors.Tensor{tensors.FromValue([]float32{1, -2})}
+		var failed []int
+		var first error
+		for steps := 1; steps <= 120; steps++ {
+			s, err := New(be(t), nil, inside, Options{Method: c.m, Steps: steps})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sol, err := s.Solve(c.t0, c.t1, x0)
+			if err != nil {
+				failed = append(failed, steps)
+				if first == nil {
+					first = err
+				}
+				continue
+			}
+			finalize(sol.X)
+		}
+		if len(failed) > 0 {
+			t.Errorf("%s from %g to %g fails for Steps in %v; the first: %v", c.m, c.t0, c.t1, failed, first)
+		}
+	}
+}

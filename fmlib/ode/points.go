@@ -10,9 +10,9 @@ import (
 // PointsSolution is the host-side result of SolvePoints.
 type PointsSolution struct {
 	X     [][]float64 // the points at t1, one row per point
-	Times []float64   // with Options.SaveTrajectory: t0 and the end of every accepted step
+	Times []float64   // with Options.SaveTrajectory: t0 and the end of every accepted step; with SaveAt, SaveAt
 	// Trajectory is time-major, as Solution.Trajectory: Trajectory[k][i] is
-	// point i at Times[k] (with Options.SaveTrajectory), the layout
+	// point i at Times[k] (with Options.SaveTrajectory or SaveAt), the layout
 	// plots.Trajectories draws.
 	Trajectory [][][]float64
 	Stats      Stats
@@ -40,16 +40,16 @@ func (s *Solver) SolvePoints(t0, t1 float64, x [][]float64, aux ...*tensors.Tens
 	if len(sol.Trajectory) > 0 {
 		out.Trajectory = make([][][]float64, len(sol.Trajectory))
 		for k, state := range sol.Trajectory {
-			snap := out.X
-			if k < len(sol.Trajectory)-1 { // the last entry shares sol.X's tensor, already read
-				if snap, err = points.FromTensor(state[0]); err != nil {
-					return nil, fmt.Errorf("ode.SolvePoints: %w", err)
-				}
+			if state[0] == sol.X[0] { // the state at t1, already read
+				out.Trajectory[k] = out.X
+				continue
 			}
-			out.Trajectory[k] = snap
-		}
-		for _, state := range sol.Trajectory[1 : len(sol.Trajectory)-1] {
-			finalize(state)
+			if out.Trajectory[k], err = points.FromTensor(state[0]); err != nil {
+				return nil, fmt.Errorf("ode.SolvePoints: %w", err)
+			}
+			if state[0] != x0 { // x0 (the state at t0) is finalized on return
+				finalize(state)
+			}
 		}
 	}
 	finalize(sol.X)

@@ -271,8 +271,13 @@ type Model struct {
 	trainSet, testSet mnistSplit // MNIST, loaded on first use
 
 	mu       sync.Mutex
-	samplers map[ode.Options]*ode.Solver
+	samplers map[string]*ode.Solver // by samplerKey(opts)
 }
+
+// samplerKey is the cache key of a sampler's options: ode.Options holds a
+// slice (SaveAt) and is not comparable, and %#v prints every field, each
+// float exactly (shortest representation that reads back the same).
+func samplerKey(opts ode.Options) string { return fmt.Sprintf("%#v", opts) }
 
 // Open prepares cfg for training or sampling with checkpoints in dir ("" for
 // none), loading the newest checkpoint there if there is one.
@@ -312,7 +317,7 @@ func open(backend compute.Backend, cfg Config, dir string, must bool) (*Model, e
 	if must {
 		cfg.Steps = max(cfg.Steps, run.Step())
 	}
-	return &Model{Config: cfg, backend: backend, store: store, run: run, tr: tr, obj: obj, samplers: map[ode.Options]*ode.Solver{}}, nil
+	return &Model{Config: cfg, backend: backend, store: store, run: run, tr: tr, obj: obj, samplers: map[string]*ode.Solver{}}, nil
 }
 
 // Run is the training run (step count, loss history, checkpoints).
@@ -496,14 +501,14 @@ func (m *Model) Sample(n int, seed uint64, opts ode.Options) (*ode.PointsSolutio
 func (m *Model) sampler(opts ode.Options) (*ode.Solver, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if s, ok := m.samplers[opts]; ok {
+	if s, ok := m.samplers[samplerKey(opts)]; ok {
 		return s, nil
 	}
 	s, err := m.tr.Sampler(opts)
 	if err != nil {
 		return nil, err
 	}
-	m.samplers[opts] = s
+	m.samplers[samplerKey(opts)] = s
 	return s, nil
 }
 
