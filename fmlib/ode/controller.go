@@ -89,7 +89,8 @@ func newCtlState() ctlState { return ctlState{errPrev: 1e-4} }
 
 // decide accepts or rejects the step with error estimate e (finite, >= 0) and
 // returns the factor for the next step size, h_next = fac * h. c must be
-// resolved. A rejected step never grows on the retry.
+// resolved. After a rejection the step may not grow: neither on the retry
+// nor on the step after the retry is accepted (Hairer's DOPRI5 and scipy).
 func (c Controller) decide(e float64, st *ctlState) (accept bool, fac float64) {
 	if e > 1 {
 		st.rejected = true
@@ -100,6 +101,9 @@ func (c Controller) decide(e float64, st *ctlState) (accept bool, fac float64) {
 		fac = c.Safety * math.Pow(e, -c.PIAlpha) * math.Pow(st.errPrev, c.PIBeta)
 	}
 	fac = min(c.MaxFactor, max(c.MinFactor, fac))
+	if st.rejected {
+		fac = min(1, fac)
+	}
 	st.errPrev = max(e, 1e-4)
 	st.rejected = false
 	return true, fac

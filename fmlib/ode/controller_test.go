@@ -72,6 +72,8 @@ func TestControllerDecide(t *testing.T) {
 		{"error at the limit", ctlState{errPrev: 1}, 1, true, pi(1, 1), false},
 		{"reject", newCtlState(), 4, false, 0.9 * math.Pow(4, -0.17), true},
 		{"reject at most shrinks 5x", newCtlState(), 1e12, false, 0.2, true},
+		{"after a rejection no growth", ctlState{errPrev: 1e-4, rejected: true}, 0.01, true, 1, false},
+		{"after a rejection shrinking is kept", ctlState{errPrev: 1, rejected: true}, 0.9, true, pi(0.9, 1), false},
 	}
 	for _, c2 := range cases {
 		t.Run(c2.name, func(t *testing.T) {

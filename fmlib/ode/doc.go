@@ -45,7 +45,9 @@
 //	                   E_prev <- max(E, 1e-4)
 //	rejected (E > 1):  h <- h * min(1, max(MinFactor, Safety * E^{-alpha}))
 //
-// A NaN/Inf error estimate rejects the step with factor MinFactor. The zero
+// and the factor of the accepted step right after a rejection is capped at
+// 1: the step does not grow until a step is accepted at the first try. A
+// NaN/Inf error estimate rejects the step with factor MinFactor. The zero
 // Controller means Safety = 0.9, MinFactor = 0.2, MaxFactor = 10,
 // beta = PIBeta = 0.04 and alpha = PIAlpha = 1/5 - 0.75 beta = 0.17;
 // Controller.Integral gives the integral controller (beta = 0, alpha = 1/5).
