@@ -65,6 +65,23 @@ func ExampleOptions_saveAt() {
 	// x(2) = 0.13534 (exact 0.13534)
 }
 
+// ParseMethod reads a solver name as given on a command line, in any case.
+func ExampleParseMethod() {
+	for _, name := range []string{"rk4", "Dopri5", "rk45"} {
+		m, err := ode.ParseMethod(name)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		tb, _ := m.Tableau()
+		fmt.Printf("%s: %d stages, order %d\n", m, tb.Stages(), tb.Order)
+	}
+	// Output:
+	// RK4: 4 stages, order 4
+	// Dopri5: 6 stages, order 5
+	// ode: unknown method "rk45"; use one of euler, midpoint, heun, rk4, dopri5
+}
+
 // SolveHost in float64 with the stages of the last step ending exactly at
 // t1, and the layout of the trajectory: Trajectory[k][i] is point i at
 // Times[k].

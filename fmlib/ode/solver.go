@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 
 	"github.com/gofm/gofm/fmlib/vfield"
@@ -66,6 +67,17 @@ func (m Method) String() string {
 		return "Dopri5"
 	}
 	return fmt.Sprintf("Method(%d)", int(m))
+}
+
+// ParseMethod returns the method named name, ignoring case: "euler",
+// "midpoint", "heun", "rk4" or "dopri5" (the names String returns).
+func ParseMethod(name string) (Method, error) {
+	for m := Euler; m <= Dopri5; m++ {
+		if strings.EqualFold(name, m.String()) {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("ode: unknown method %q; use one of euler, midpoint, heun, rk4, dopri5", name)
 }
 
 // Tableau returns the Butcher tableau of the method (for Dopri5, its
