@@ -42,7 +42,8 @@ func (o Options) plan(who string, t0, t1 float64) (savePlan, error) {
 }
 
 // segment is one step of a fixed-step solve: from t to tEnd with increment
-// h; save records the state at tEnd.
+// h = tEnd - t (so that the increments add up to t1 - t0 and agree with the
+// stage times t + c (tEnd - t)); save records the state at tEnd.
 type segment struct {
 	t, tEnd, h float64
 	save       bool
@@ -59,6 +60,7 @@ const onGrid = 1e-9
 // save time strictly inside a grid step splits it in two.
 func (p savePlan) segments(t0, t1 float64, n int) []segment {
 	h := (t1 - t0) / float64(n)
+	dir := math.Copysign(1, h) // not h itself: (tEnd - s) h can underflow to 0
 	segs := make([]segment, 0, n+len(p.times))
 	saves := p.times
 	t := t0
@@ -67,24 +69,20 @@ func (p savePlan) segments(t0, t1 float64, n int) []segment {
 		if k == n-1 {
 			tEnd = t1
 		}
-		full := t == t0+float64(k)*h // an unchanged grid step keeps the increment h
 		for len(saves) > 0 {
 			s := saves[0]
 			if k < n-1 && math.Abs(s-tEnd) <= onGrid*math.Abs(h) {
-				tEnd, full = s, false
+				tEnd = s
 				break
 			}
-			if (tEnd-s)*h <= 0 { // at or after the end of this grid step
+			if (tEnd-s)*dir <= 0 { // at or after the end of this grid step
 				break
 			}
 			segs = append(segs, segment{t: t, tEnd: s, h: s - t, save: true})
-			t, full = s, false
+			t = s
 			saves = saves[1:]
 		}
-		seg := segment{t: t, tEnd: tEnd, h: h, save: p.every}
-		if !full {
-			seg.h = tEnd - t
-		}
+		seg := segment{t: t, tEnd: tEnd, h: tEnd - t, save: p.every}
 		if len(saves) > 0 && saves[0] == tEnd {
 			seg.save = true
 			saves = saves[1:]

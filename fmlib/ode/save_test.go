@@ -52,8 +52,7 @@ func TestSegments(t *testing.T) {
 				if s.t != prev {
 					t.Errorf("segment starts at %v, the previous one ended at %v", s.t, prev)
 				}
-				// The increment is the grid step or the segment's own length (a few ulps apart on the grid).
-				if math.Abs(s.h-(s.tEnd-s.t)) > 1e-12 {
+				if s.h != s.tEnd-s.t {
 					t.Errorf("segment %v -> %v has h = %v", s.t, s.tEnd, s.h)
 				}
 				prev = s.tEnd

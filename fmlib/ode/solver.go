@@ -141,7 +141,8 @@ type Options struct {
 // Stats counts the work of one Solve.
 //
 // NFE counts field evaluations as executed by the step graphs: fixed-step
-// methods stages*Steps; Dopri5 1 (initial k1) + 1 (the probe evaluation of the
+// methods stages*Accepted, where Accepted is Steps plus one for every save
+// time that splits a grid step (Options.SaveAt); Dopri5 1 (initial k1) + 1 (the probe evaluation of the
 // automatic initial step; 0 when InitialStep is set) + 6 per attempted step
 // (accepted or rejected; FSAL reuses the 7th stage).
 type Stats struct{ NFE, Accepted, Rejected int }
@@ -237,8 +238,12 @@ func New(backend compute.Backend, store *model.Store, field Field, opts Options)
 	return &Solver{backend: backend, store: store, field: field, opts: opts, tableau: tb, execs: map[int]*execSet{}}, nil
 }
 
-// Options returns the options in use (with defaults filled in).
-func (s *Solver) Options() Options { return s.opts }
+// Options returns the options in use (with defaults filled in; SaveAt is a copy).
+func (s *Solver) Options() Options {
+	o := s.opts
+	o.SaveAt = append([]float64(nil), o.SaveAt...)
+	return o
+}
 
 // GraphBuilds returns how many step graphs the solver has built so far (a
 // new build happens for each step kind and new input shapes).
