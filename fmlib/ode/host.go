@@ -66,42 +66,14 @@ func SolveHost(f vfield.Host, x0 [][]float64, t0, t1 float64, opts Options) (*Po
 		sol.Times = []float64{t0}
 		sol.Trajectory = [][][]float64{clone(x)}
 	}
-	s := tb.Stages()
-	// k[st] holds the field's value at stage st, copied out of what the
-	// field returned: a field may reuse or write over its input rows.
-	k := make([][][]float64, s)
-	for st := range k {
-		k[st] = make([][]float64, n)
-		for i := range k[st] {
-			k[st][i] = make([]float64, d)
-		}
-	}
-	stage := make([][]float64, n)
-	for i := range stage {
-		stage[i] = make([]float64, d)
-	}
+	st := newHostStages(tb, n, d)
 	lo, hi := min(t0, t1), max(t0, t1)
 	segs := plan.segments(t0, t1, opts.Steps)
 	for _, seg := range segs {
 		h := seg.h
-		ts := stageTimes(tb.C, seg.t, seg.tEnd, lo, hi)
-		for st := range s {
-			for i := range x {
-				for j := range d {
-					v := x[i][j]
-					for m, a := range tb.A[st] {
-						v += h * a * k[m][i][j]
-					}
-					stage[i][j] = v
-				}
-			}
-			kst, err := f.Eval("ode.SolveHost", stage, ts[st], n, d)
-			if err != nil {
-				return nil, err
-			}
-			for i, row := range kst {
-				copy(k[st][i], row) // the field may reuse its input rows
-			}
+		k, err := st.eval(f, x, h, stageTimes(tb.C, seg.t, seg.tEnd, lo, hi))
+		if err != nil {
+			return nil, err
 		}
 		for i := range x {
 			for j := range d {
@@ -119,6 +91,54 @@ func SolveHost(f vfield.Host, x0 [][]float64, t0, t1 float64, opts Options) (*Po
 		}
 	}
 	sol.X = x
-	sol.Stats = Stats{NFE: s * len(segs), Accepted: len(segs)}
+	sol.Stats = Stats{NFE: tb.Stages() * len(segs), Accepted: len(segs)}
 	return sol, nil
+}
+
+// hostStages holds the buffers of SolveHost's stages.
+type hostStages struct {
+	tb Tableau
+	// k[st] holds the field's value at stage st, copied out of what the
+	// field returned: a field may reuse or write over its input rows.
+	k     [][][]float64
+	stage [][]float64 // the state a stage evaluates the field at
+	n, d  int
+}
+
+func newHostStages(tb Tableau, n, d int) *hostStages {
+	hs := &hostStages{tb: tb, k: make([][][]float64, tb.Stages()), stage: make([][]float64, n), n: n, d: d}
+	for st := range hs.k {
+		hs.k[st] = make([][]float64, n)
+		for i := range hs.k[st] {
+			hs.k[st][i] = make([]float64, d)
+		}
+	}
+	for i := range hs.stage {
+		hs.stage[i] = make([]float64, d)
+	}
+	return hs
+}
+
+// eval computes the stages k_st = f(ts[st], x + h sum_{m<st} A[st][m] k_m)
+// of one step from x and returns them (k[st][i] is point i's value).
+func (hs *hostStages) eval(f vfield.Host, x [][]float64, h float64, ts []float64) ([][][]float64, error) {
+	for st, row := range hs.tb.A {
+		for i := range x {
+			for j := range hs.d {
+				v := x[i][j]
+				for m, a := range row {
+					v += h * a * hs.k[m][i][j]
+				}
+				hs.stage[i][j] = v
+			}
+		}
+		kst, err := f.Eval("ode.SolveHost", hs.stage, ts[st], hs.n, hs.d)
+		if err != nil {
+			return nil, err
+		}
+		for i, r := range kst {
+			copy(hs.k[st][i], r) // the field may reuse its input rows
+		}
+	}
+	return hs.k, nil
 }
