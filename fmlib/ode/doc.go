@@ -11,8 +11,8 @@
 //	k_i = f(t + c_i h, x + h \sum_{j<i} a_{ij} k_j),   i = 1..s
 //	x'  = x + h \sum_i b_i k_i
 //
-// Fixed-step tableaux (order p; global error O(h^p)); ParseMethod reads their
-// names ("euler", "midpoint", "heun", "rk4", "dopri5", any case):
+// ParseMethod reads a method's name ("euler", "midpoint", "heun", "rk4",
+// "dopri5", any case). Fixed-step tableaux (order p; global error O(h^p)):
 //
 //	Euler    (p=1): c=(0),            b=(1)
 //	Midpoint (p=2): c=(0,1/2),        a21=1/2,       b=(0,1)

@@ -107,3 +107,23 @@ func ExampleSolveHost() {
 	// t = 1.5708: point 0 at (-1.0000, 1.0000), point 1 at (-0.5000, 2.0000)
 	// t = 3.1416: point 0 at (-1.0000, -1.0000), point 1 at (-2.0000, -0.5000)
 }
+
+// The zero Controller is the default PI controller; Resolved shows the
+// values in use and rejects settings that could not control the step.
+func ExampleController() {
+	c, err := ode.Controller{}.Resolved()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("safety %g, factors [%g, %g], alpha %.3g, beta %g\n", c.Safety, c.MinFactor, c.MaxFactor, c.PIAlpha, c.PIBeta)
+	c, _ = ode.Controller{Integral: true, MaxFactor: 5}.Resolved()
+	fmt.Printf("integral: alpha %g, beta %g, max factor %g\n", c.PIAlpha, c.PIBeta, c.MaxFactor)
+	_, err = ode.Controller{MinFactor: 2}.Resolved()
+	fmt.Println(err)
+	// A looser controller for Dopri5 (the tolerances stay in Options):
+	_ = ode.Options{Method: ode.Dopri5, Atol: 1e-5, Rtol: 1e-5, Controller: ode.Controller{Safety: 0.8, MaxFactor: 5}}
+	// Output:
+	// safety 0.9, factors [0.2, 10], alpha 0.17, beta 0.04
+	// integral: alpha 0.2, beta 0, max factor 5
+	// ode: Controller.MinFactor = 2; give a value in (0, 1) so that a rejected step shrinks (typical 0.2)
+}
