@@ -25,7 +25,8 @@ type adaptiveRun struct {
 	h         float64           // the controller's proposal (magnitude)
 	ctl       ctlState
 	nonFinite int // consecutive attempts with a NaN/Inf error estimate
-	// nonFiniteT is where the last NaN/Inf error estimate occurred (for the MinStep message).
+	// sawNonFinite: some attempt had a NaN/Inf error estimate, the last one
+	// at nonFiniteT (for the MinStep message).
 	sawNonFinite bool
 	nonFiniteT   float64
 }
