@@ -137,9 +137,10 @@ DP_E = (
     11 / 84 - 187 / 2100,
     -1 / 40,
 )
-# fmlib/ode's PI controller: after an accepted step
-# h *= clamp(SAFETY E^-ALPHA E_prev^BETA, MIN_FACTOR, MAX_FACTOR), after a
-# rejected one h *= min(1, max(MIN_FACTOR, SAFETY E^-ALPHA)).
+# fmlib/ode's PI controller (the zero ode.Controller): after an accepted step
+# h *= clamp(SAFETY E^-ALPHA E_prev^BETA, MIN_FACTOR, MAX_FACTOR), capped at 1
+# when the step before was rejected; after a rejected one
+# h *= min(1, max(MIN_FACTOR, SAFETY E^-ALPHA)).
 SAFETY, PI_BETA = 0.9, 0.04
 PI_ALPHA = 0.2 - 0.75 * PI_BETA
 MIN_FACTOR, MAX_FACTOR = 0.2, 10.0
@@ -191,6 +192,7 @@ def dopri5(f, x0, t0, t1, atol, rtol):
 
     x, t, err_prev = x0, t0, 1e-4
     accepted = rejected = non_finite = 0
+    was_rejected = False  # the last attempt was rejected: the next accepted step may not grow
     while True:
         if accepted + rejected >= MAX_STEPS:
             raise RuntimeError(f"dopri5: MAX_STEPS={MAX_STEPS} reached at t={t}")
@@ -210,6 +212,7 @@ def dopri5(f, x0, t0, t1, atol, rtol):
         if not math.isfinite(e):
             rejected += 1
             non_finite += 1
+            was_rejected = True
             h = hh * MIN_FACTOR
             if non_finite >= MAX_NON_FINITE or h < min_step:
                 raise RuntimeError(f"dopri5: NaN/Inf error estimate in the step from t={t}")
@@ -222,10 +225,15 @@ def dopri5(f, x0, t0, t1, atol, rtol):
             if last:
                 return x, nfe, accepted, rejected
             fac = SAFETY * e ** -PI_ALPHA * err_prev ** PI_BETA if e > 0 else MAX_FACTOR
+            fac = min(MAX_FACTOR, max(MIN_FACTOR, fac))
+            if was_rejected:
+                fac = min(1.0, fac)
             err_prev = max(e, 1e-4)
-            h = hh * min(MAX_FACTOR, max(MIN_FACTOR, fac))
+            was_rejected = False
+            h = hh * fac
         else:
             rejected += 1
+            was_rejected = True
             h = hh * min(1.0, max(MIN_FACTOR, SAFETY * e ** -PI_ALPHA))
         if h < min_step:
             raise RuntimeError(f"dopri5: step size {h} below MIN_STEP={min_step} at t={t}")

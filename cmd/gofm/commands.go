@@ -255,18 +255,17 @@ func writeSamples(cfg recipe.Config, x [][]float64, path, title string) error {
 	return plots.SavePNG(p, path, 600, 600)
 }
 
-// solverFlags choose the ODE solver for sampling.
+// solverOptions turns -solver, -nfe and -tol into the ODE solver for sampling.
 func solverOptions(name string, nfe int, tol float64) (ode.Options, error) {
-	methods := map[string]ode.Method{"euler": ode.Euler, "midpoint": ode.Midpoint, "heun": ode.Heun, "rk4": ode.RK4}
-	if name == "dopri5" {
+	m, err := ode.ParseMethod(name)
+	if err != nil {
+		return ode.Options{}, fmt.Errorf("-solver: %w", err)
+	}
+	if m == ode.Dopri5 {
 		if !(tol > 0) {
 			return ode.Options{}, fmt.Errorf("-tol %g: give a positive tolerance (e.g. 1e-5)", tol)
 		}
 		return ode.Options{Method: ode.Dopri5, Atol: tol, Rtol: tol}, nil
-	}
-	m, ok := methods[name]
-	if !ok {
-		return ode.Options{}, fmt.Errorf("-solver %q: use dopri5, euler, midpoint, heun or rk4", name)
 	}
 	tb, err := m.Tableau()
 	if err != nil {

@@ -78,6 +78,9 @@ func TestTrainSampleEval(t *testing.T) {
 	if code, _, errOut := runCmd(t, "sample", "-dir", dir, "-solver", "rk4", "-nfe", "6"); code != 1 || !strings.Contains(errOut, "multiple of 4") {
 		t.Errorf("bad -nfe: code %d, stderr %q", code, errOut)
 	}
+	if code, _, errOut := runCmd(t, "sample", "-dir", dir, "-solver", "rk45"); code != 1 || !strings.Contains(errOut, "euler, midpoint, heun, rk4, dopri5") {
+		t.Errorf("unknown -solver: code %d, stderr %q, want the valid names", code, errOut)
+	}
 	code, out, errOut = runCmd(t, "eval", "-dir", dir, "-n", "100", "-nll-points", "20", "-tol", "1e-3")
 	if code != 0 || !strings.Contains(out, "at step 30") || !strings.Contains(out, "energy distance") || !strings.Contains(out, "nats") {
 		t.Fatalf("eval: code %d\n%s\n%s", code, out, errOut)

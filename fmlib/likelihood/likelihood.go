@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 
 	"github.com/gofm/gofm/fmlib/ode"
 	"github.com/gofm/gofm/fmlib/points"
@@ -70,7 +71,7 @@ type Options struct {
 	Probes int    // Hutchinson only: probe vectors per point, averaged; 0 means 1
 	Seed   uint64 // Hutchinson only: seed of the probes; each call draws new ones from this stream
 	// Solver integrates the augmented ODE; the zero value means Dopri5 with
-	// Atol = Rtol = DefaultTol. SaveTrajectory is ignored.
+	// Atol = Rtol = DefaultTol. SaveTrajectory and SaveAt are ignored.
 	Solver ode.Options
 	// T0 and T1 bound the integration: the data sit at T1 and the standard
 	// normal base at T0. Both zero mean [0, 1]. Diffusion-trained models
@@ -117,10 +118,12 @@ func New(backend compute.Backend, store *model.Store, v vfield.Graph, opts Optio
 	default:
 		return nil, fmt.Errorf("likelihood.New: unknown method %d; use likelihood.Exact or likelihood.Hutchinson", int(opts.Method))
 	}
-	if opts.Solver == (ode.Options{}) {
+	// Only the end states are used: drop the save options (then a zero
+	// value is the default solver).
+	opts.Solver.SaveTrajectory, opts.Solver.SaveAt = false, nil
+	if reflect.DeepEqual(opts.Solver, ode.Options{}) {
 		opts.Solver = ode.Options{Method: ode.Dopri5, Atol: DefaultTol, Rtol: DefaultTol}
 	}
-	opts.Solver.SaveTrajectory = false
 	if opts.T0 != 0 || opts.T1 != 0 {
 		if !(opts.T0 >= 0 && opts.T0 < opts.T1 && opts.T1 <= 1) {
 			return nil, fmt.Errorf("likelihood.New: T0 = %g, T1 = %g; need 0 <= T0 < T1 <= 1 (both 0 mean [0, 1])", opts.T0, opts.T1)

@@ -3,6 +3,7 @@ package ode
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,7 +61,8 @@ var fieldKinds = []string{"fresh", "fresh", "fresh", "in place", "short row", "l
 // rows, NaN, an error) is always an error; a field that writes its result
 // over its input gives the same answer as one that allocates; and a
 // constant field (A = 0) moves every point by exactly b (t1 - t0), which
-// every Runge-Kutta method integrates exactly.
+// every Runge-Kutta method integrates exactly, also at the save times of
+// SaveAt (Times equals SaveAt).
 func FuzzSolveHost(f *testing.F) {
 	f.Add([]byte{3, 20, 0, 0, 1, 0, 0, 4, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 3, 0, 0, 2, 0})
 	f.Add([]byte{3, 7, 3, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 2, 0, 0, 3, 0}) // in place
@@ -85,8 +87,12 @@ func FuzzSolveHost(f *testing.F) {
 		}
 		b := r.Points(1, d, true)[0]
 		x0 := r.Points(n, d, false)
+		var saveAt []float64
+		if !save {
+			saveAt = fuzzSaveTimes(r, t0, t1)
+		}
 		keep := clonePoints(x0)
-		sol, err := SolveHost(linearHost(a, b, kind), x0, t0, t1, Options{Method: method, Steps: steps, SaveTrajectory: save})
+		sol, err := SolveHost(linearHost(a, b, kind), x0, t0, t1, Options{Method: method, Steps: steps, SaveTrajectory: save, SaveAt: saveAt})
 		for i := range keep {
 			for j := range keep[i] {
 				if !sameFloat(x0[i][j], keep[i][j]) {
@@ -113,8 +119,12 @@ func FuzzSolveHost(f *testing.F) {
 			t.Fatalf("invalid settings (%s, %d steps, t %v -> %v, x0 %v) were accepted", method, steps, t0, t1, x0)
 		}
 		tb, _ := method.Tableau()
-		if sol.Stats.NFE != tb.Stages()*steps || sol.Stats.Accepted != steps {
-			t.Fatalf("stats %+v for %d steps of %s", sol.Stats, steps, method)
+		// Each save time inside a grid step splits it: up to len(saveAt) more steps.
+		if sol.Stats.NFE != tb.Stages()*sol.Stats.Accepted || sol.Stats.Accepted < steps || sol.Stats.Accepted > steps+len(saveAt) {
+			t.Fatalf("stats %+v for %d steps of %s with %d save times", sol.Stats, steps, method, len(saveAt))
+		}
+		if len(saveAt) > 0 && (!slices.Equal(sol.Times, saveAt) || len(sol.Trajectory) != len(saveAt)) {
+			t.Fatalf("SaveAt %v over [%v, %v] in %d steps: times %v, %d snapshots", saveAt, t0, t1, steps, sol.Times, len(sol.Trajectory))
 		}
 		if len(sol.X) != n {
 			t.Fatalf("%d points back for %d", len(sol.X), n)
@@ -124,11 +134,11 @@ func FuzzSolveHost(f *testing.F) {
 				t.Fatalf("point %d is %v", i, row)
 			}
 		}
-		if save && (len(sol.Times) != steps+1 || len(sol.Paths) != n || len(sol.Paths[0]) != steps+1 || sol.Times[steps] != t1) {
-			t.Fatalf("trajectory: %d times (last %v), %d paths of %d; want %d of them ending at %v", len(sol.Times), sol.Times[len(sol.Times)-1], len(sol.Paths), len(sol.Paths[0]), steps+1, t1)
+		if save && (len(sol.Times) != steps+1 || len(sol.Trajectory) != steps+1 || len(sol.Trajectory[0]) != n || sol.Times[steps] != t1) {
+			t.Fatalf("trajectory: %d times (last %v), %d snapshots of %d points; want %d of them ending at %v", len(sol.Times), sol.Times[len(sol.Times)-1], len(sol.Trajectory), len(sol.Trajectory[0]), steps+1, t1)
 		}
 		if kind == "in place" {
-			ref, err := SolveHost(linearHost(a, b, "fresh"), x0, t0, t1, Options{Method: method, Steps: steps})
+			ref, err := SolveHost(linearHost(a, b, "fresh"), x0, t0, t1, Options{Method: method, Steps: steps, SaveAt: saveAt})
 			if err != nil {
 				t.Fatalf("in place: %v, fresh: %v", sol.X, err)
 			}
@@ -142,21 +152,51 @@ func FuzzSolveHost(f *testing.F) {
 		}
 		if constant {
 			h := (t1 - t0) / float64(steps)
-			for i := range x0 {
-				for j := range d {
-					want := x0[i][j] + b[j]*(t1-t0)
-					// Each step adds h b_j (the weights sum to 1) with a
-					// rounding of a few ulps of the running value, or of
-					// the subnormal spacing (5e-324) for tiny values.
-					ops := 8 * float64(steps*tb.Stages())
-					tol := ops * (0x1p-52*(math.Abs(x0[i][j])+math.Abs(b[j]*(t1-t0))+math.Abs(h*b[j])) + math.SmallestNonzeroFloat64)
-					if !fuzzin.Close(sol.X[i][j], want, 0, tol) && !math.IsInf(want, 0) {
-						t.Fatalf("constant field %v from %v over [%v, %v] in %d steps of %s: %v, want %v", b, x0[i], t0, t1, steps, method, sol.X[i], want)
+			// x(s) = x0 + b (s - t0): at t1, and at every save time.
+			check := func(x [][]float64, s float64) {
+				for i := range x0 {
+					for j := range d {
+						want := x0[i][j] + b[j]*(s-t0)
+						// Each step adds h b_j (the weights sum to 1) with a
+						// rounding of a few ulps of the running value, or of
+						// the subnormal spacing (5e-324) for tiny values.
+						ops := 8 * float64(sol.Stats.Accepted*tb.Stages())
+						tol := ops * (0x1p-52*(math.Abs(x0[i][j])+math.Abs(b[j]*(t1-t0))+math.Abs(h*b[j])) + math.SmallestNonzeroFloat64)
+						if !fuzzin.Close(x[i][j], want, 0, tol) && !math.IsInf(want, 0) {
+							t.Fatalf("constant field %v from %v over [%v, %v] in %d steps of %s: at t = %v %v, want %v", b, x0[i], t0, t1, steps, method, s, x[i], want)
+						}
 					}
 				}
 			}
+			check(sol.X, t1)
+			for k, s := range saveAt {
+				check(sol.Trajectory[k], s)
+			}
 		}
 	})
+}
+
+// fuzzSaveTimes returns up to 4 save times t0 + f (t1 - t0) for fractions f
+// read from r (0, 1 and in between), clamped to the interval and strictly
+// monotone from t0 to t1: valid SaveAt times by construction. None when the
+// interval is not finite.
+func fuzzSaveTimes(r *fuzzin.Reader, t0, t1 float64) []float64 {
+	if math.IsInf(t1-t0, 0) || math.IsNaN(t1-t0) || t0 == t1 {
+		return nil
+	}
+	var fs []float64
+	for range r.Intn(0, 4) {
+		fs = append(fs, float64(r.Intn(0, 8))/8)
+	}
+	slices.Sort(fs)
+	var out []float64
+	for _, f := range fs {
+		s := min(max(t0+f*(t1-t0), min(t0, t1)), max(t0, t1))
+		if len(out) == 0 || (s-out[len(out)-1])*math.Copysign(1, t1-t0) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func clonePoints(p [][]float64) [][]float64 {

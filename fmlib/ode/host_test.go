@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofm/gofm/fmlib/probpath"
+	"github.com/gofm/gofm/fmlib/schedule"
 	"github.com/gofm/gofm/fmlib/verify"
 	"github.com/gofm/gofm/fmlib/vfield"
 )
@@ -61,8 +63,8 @@ func TestSolveHostTrajectoryAndReverse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fwd.Times) != 201 || len(fwd.Paths) != 2 || len(fwd.Paths[0]) != 201 || fwd.Times[200] != 2 {
-		t.Fatalf("times %d, paths %d x %d", len(fwd.Times), len(fwd.Paths), len(fwd.Paths[0]))
+	if len(fwd.Times) != 201 || len(fwd.Trajectory) != 201 || len(fwd.Trajectory[0]) != 2 || fwd.Times[200] != 2 {
+		t.Fatalf("times %d, trajectory %d x %d", len(fwd.Times), len(fwd.Trajectory), len(fwd.Trajectory[0]))
 	}
 	back, err := SolveHost(hostLinear, fwd.X, 2, 0, Options{Method: RK4, Steps: 200})
 	if err != nil {
@@ -73,7 +75,7 @@ func TestSolveHostTrajectoryAndReverse(t *testing.T) {
 		if d := math.Hypot(back.X[i][0]-start[i][0], back.X[i][1]-start[i][1]); d > 1e-8 {
 			t.Errorf("forward then backward is off by %.2g at point %d", d, i)
 		}
-		if fwd.Paths[i][0][0] != start[i][0] || start[i][0] != []float64{1, 0}[i] {
+		if fwd.Trajectory[0][i][0] != start[i][0] || start[i][0] != []float64{1, 0}[i] {
 			t.Errorf("the start of path %d was modified or not recorded", i)
 		}
 	}
@@ -96,9 +98,16 @@ func TestSolveHostErrors(t *testing.T) {
 		{"no steps", hostLinear, good, Options{Method: RK4}, "Steps = 0"},
 		{"ragged", hostLinear, [][]float64{{1, 0}, {1}}, Options{Method: RK4, Steps: 1}, "ragged"},
 		{"blow-up", blowUp, [][]float64{{1e100, 0}}, Options{Method: Euler, Steps: 3}, "NaN/Inf"},
-		{"short row", func(x [][]float64, _ float64) ([][]float64, error) { return [][]float64{{1}}, nil }, good, Options{Method: RK4, Steps: 1}, "1 coordinates for point 0"},
-		{"long row", func(x [][]float64, _ float64) ([][]float64, error) { return [][]float64{{1, 2, 3}}, nil }, good, Options{Method: RK4, Steps: 1}, "want 2"},
+		{"short row", func(x [][]float64, _ float64) ([][]float64, error) { return [][]float64{{1}}, nil }, good, Options{Method: RK4, Steps: 1}, "a row of length 1 for point 0 of dimension 2"},
+		{"long row", func(x [][]float64, _ float64) ([][]float64, error) { return [][]float64{{1, 2, 3}}, nil }, good, Options{Method: RK4, Steps: 1}, "a row of length 3 for point 0 of dimension 2"},
 		{"rows missing", func(x [][]float64, _ float64) ([][]float64, error) { return nil, nil }, good, Options{Method: RK4, Steps: 1}, "0 rows for 1 points"},
+		// A row goes wrong only later: at the second stage of the last step (t = 0.75 + 0.5 h).
+		{"short row late", func(x [][]float64, tt float64) ([][]float64, error) {
+			if tt > 0.8 {
+				return [][]float64{{1}}, nil
+			}
+			return hostLinear(x, tt)
+		}, good, Options{Method: RK4, Steps: 4}, "at t = 0.875 returned a row of length 1"},
 	} {
 		if _, err := SolveHost(c.f, c.x, 0, 1, c.opts); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
@@ -139,6 +148,42 @@ func TestSolveHostFieldWritesOverItsInput(t *testing.T) {
 					t.Errorf("%s: in-place field gives %v, allocating field %v", m, got.X, want.X)
 				}
 			}
+		}
+	}
+}
+
+// The stages of SolveHost must stay inside the interval of integration:
+// Empirical.Velocity rejects t outside [0, 1], and t0 + k h + c h computed in
+// floating point can land an ulp past t1 (RK4 from 0 to 1 in 93 or 117 steps
+// gave t = 1.0000000000000002; Heun from 1 to 0 in 5 or 10 steps gave
+// t = -5.55e-17). Every step count from 1 to 200 is tried both ways.
+func TestSolveHostStageTimesStayInside(t *testing.T) {
+	path, err := probpath.New(schedule.CondOT{SigmaMin: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	emp := probpath.Empirical{Path: path, Points: [][]float64{{1, 0}, {-1, 0.5}}}
+	start := [][]float64{{0.3, -0.2}}
+	for _, c := range []struct {
+		m      Method
+		t0, t1 float64
+	}{
+		{RK4, 0, 1}, {RK4, 1, 0},
+		{Heun, 0, 1}, {Heun, 1, 0},
+		{Midpoint, 0, 1}, {Midpoint, 1, 0},
+	} {
+		var failed []int
+		var first error
+		for steps := 1; steps <= 200; steps++ {
+			if _, err := SolveHost(emp.Velocity, start, c.t0, c.t1, Options{Method: c.m, Steps: steps}); err != nil {
+				failed = append(failed, steps)
+				if first == nil {
+					first = err
+				}
+			}
+		}
+		if len(failed) > 0 {
+			t.Errorf("%s from %g to %g fails for Steps in %v; the first: %v", c.m, c.t0, c.t1, failed, first)
 		}
 	}
 }

@@ -512,3 +512,105 @@ func TestSolveValidation(t *testing.T) {
 		t.Errorf("solver broken after bad inputs: %v", err)
 	}
 }
+
+// The stage times of the graph solver's fixed steps stay inside [t0, t1]
+// as the field sees them (float32): the field is NaN at any t outside [a, b]
+// (sqrt((t - a)(b - t)) of a negative number), so one stage evaluated an ulp
+// past an end makes Solve fail. [0, 1] as in the host test; [0.1, 0.7] has
+// ends that float32 does not hold exactly.
+func TestFixedStageTimesStayInside(t *testing.T) {
+	for _, c := range []struct {
+		m      Method
+		t0, t1 float64
+	}{
+		{RK4, 0, 1}, {RK4, 1, 0}, {RK4, 0.1, 0.7}, {RK4, 0.7, 0.1},
+		{Heun, 0, 1}, {Heun, 1, 0}, {Heun, 0.1, 0.7}, {Heun, 0.7, 0.1},
+		{Midpoint, 0.1, 0.7}, {Midpoint, 0.7, 0.1},
+	} {
+		a, b := float32(min(c.t0, c.t1)), float32(max(c.t0, c.t1))
+		inside := func(_ *model.Scope, x []*graph.Node, tt *graph.Node, _ []*graph.Node) []*graph.Node {
+			g := tt.Graph()
+			span := graph.Mul(graph.Sub(tt, graph.Scalar(g, dtypes.Float32, a)), graph.Sub(graph.Scalar(g, dtypes.Float32, b), tt))
+			return []*graph.Node{graph.Add(graph.Neg(x[0]), graph.MulScalar(graph.Sqrt(span), 0))}
+		}
+		x0 := []*tensors.Tensor{tensors.FromValue([]float32{1, -2})}
+		var failed []int
+		var first error
+		for steps := 1; steps <= 120; steps++ {
+			s, err := New(be(t), nil, inside, Options{Method: c.m, Steps: steps})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sol, err := s.Solve(c.t0, c.t1, x0)
+			if err != nil {
+				failed = append(failed, steps)
+				if first == nil {
+					first = err
+				}
+				continue
+			}
+			finalize(sol.X)
+		}
+		if len(failed) > 0 {
+			t.Errorf("%s from %g to %g fails for Steps in %v; the first: %v", c.m, c.t0, c.t1, failed, first)
+		}
+	}
+}
+
+// After a rejected step the step size must not grow: neither on the retry
+// nor in the proposal that follows the accepted retry (Hairer's DOPRI5 and
+// scipy use min(1, factor) there). The stiff problem rejects steps where
+// the step size hits its stability limit; onStep sees every attempt.
+func TestDopri5NoGrowthAfterRejection(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		field Field
+		x0    []float32
+		opts  Options
+	}{
+		{"stiff", stiffField, []float32{0}, Options{Method: Dopri5, Atol: 1e-5, Rtol: 1e-5}},
+		{"stiff loose", stiffField, []float32{0}, Options{Method: Dopri5, Atol: 1e-3, Rtol: 1e-3}},
+		{"stiff integral", stiffField, []float32{0}, Options{Method: Dopri5, Atol: 1e-5, Rtol: 1e-5, Controller: Controller{Integral: true}}},
+		// A first step of 5 (most of the interval) is rejected; the 0.2x..0.9x
+		// retry is far more accurate than needed, so the PI factor asks for growth.
+		{"first step too large", nonlinField, []float32{-2, 0.5, 3}, Options{Method: Dopri5, Atol: 1e-6, Rtol: 1e-6, InitialStep: 5}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := New(be(t), nil, c.field, c.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type attempt struct {
+				t, h, hNext float64
+				accepted    bool
+			}
+			var log []attempt
+			s.onStep = func(tt, h, _ float64, accepted bool, hNext float64) {
+				log = append(log, attempt{tt, h, hNext, accepted})
+			}
+			sol, err := s.Solve(0, 10, []*tensors.Tensor{tensors.FromValue(c.x0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sol.Stats.Rejected == 0 || len(log) != sol.Stats.Accepted+sol.Stats.Rejected {
+				t.Fatalf("%d attempts logged, stats %+v; the test needs rejected steps", len(log), sol.Stats)
+			}
+			grew := 0
+			for i, a := range log {
+				if i == 0 || log[i-1].accepted {
+					continue
+				}
+				// a follows a rejection: neither it nor its successor may be larger.
+				if a.h > log[i-1].h || a.hNext > a.h {
+					grew++
+					if grew <= 3 {
+						t.Errorf("attempt %d at t=%.4f follows a rejected h=%.4g: h=%.4g (accepted %v), next h=%.4g", i, a.t, log[i-1].h, a.h, a.accepted, a.hNext)
+					}
+				}
+			}
+			if grew > 0 {
+				t.Errorf("%d of %d steps after a rejection grew the step", grew, sol.Stats.Rejected)
+			}
+		})
+	}
+}

@@ -10,16 +10,17 @@ import (
 // PointsSolution is the host-side result of SolvePoints.
 type PointsSolution struct {
 	X     [][]float64 // the points at t1, one row per point
-	Times []float64   // with Options.SaveTrajectory: t0 and the end of every accepted step
-	// Paths[i][k] is point i at Times[k] (with Options.SaveTrajectory), the
-	// layout plots.Trajectories draws.
-	Paths [][][]float64
-	Stats Stats
+	Times []float64   // with Options.SaveTrajectory: t0 and the end of every accepted step; with SaveAt, SaveAt
+	// Trajectory is time-major, as Solution.Trajectory: Trajectory[k][i] is
+	// point i at Times[k] (with Options.SaveTrajectory or SaveAt), the layout
+	// plots.Trajectories draws.
+	Trajectory [][][]float64
+	Stats      Stats
 }
 
 // SolvePoints integrates a point set of N rows in dimension D, one state tensor
 // of shape [N, D], from t0 to t1 and returns the points (and, with
-// SaveTrajectory, each point's path) as host slices. aux is passed to the
+// SaveTrajectory, the points at every saved time) as host slices. aux is passed to the
 // field as in Solve. Points are validated by points.Check (no ragged rows, no
 // NaN/Inf) and computed in float32, the solver's state type.
 func (s *Solver) SolvePoints(t0, t1 float64, x [][]float64, aux ...*tensors.Tensor) (*PointsSolution, error) {
@@ -37,20 +38,18 @@ func (s *Solver) SolvePoints(t0, t1 float64, x [][]float64, aux ...*tensors.Tens
 		return nil, fmt.Errorf("ode.SolvePoints: %w", err)
 	}
 	if len(sol.Trajectory) > 0 {
-		out.Paths = make([][][]float64, len(x))
+		out.Trajectory = make([][][]float64, len(sol.Trajectory))
 		for k, state := range sol.Trajectory {
-			snap := out.X
-			if k < len(sol.Trajectory)-1 { // the last entry shares sol.X's tensor, already read
-				if snap, err = points.FromTensor(state[0]); err != nil {
-					return nil, fmt.Errorf("ode.SolvePoints: %w", err)
-				}
+			if state[0] == sol.X[0] { // the state at t1, already read
+				out.Trajectory[k] = out.X
+				continue
 			}
-			for i := range out.Paths {
-				out.Paths[i] = append(out.Paths[i], snap[i])
+			if out.Trajectory[k], err = points.FromTensor(state[0]); err != nil {
+				return nil, fmt.Errorf("ode.SolvePoints: %w", err)
 			}
-		}
-		for _, state := range sol.Trajectory[1 : len(sol.Trajectory)-1] {
-			finalize(state)
+			if state[0] != x0 { // x0 (the state at t0) is finalized on return
+				finalize(state)
+			}
 		}
 	}
 	finalize(sol.X)

@@ -41,20 +41,20 @@ func TestSolvePoints(t *testing.T) {
 				check("end point", sol.X[i], start[i], c.t1-c.t0)
 			}
 			if !c.opts.SaveTrajectory {
-				if sol.Paths != nil || sol.Times != nil {
+				if sol.Trajectory != nil || sol.Times != nil {
 					t.Errorf("paths returned without SaveTrajectory")
 				}
 				return
 			}
-			if len(sol.Times) != c.opts.Steps+1 || len(sol.Paths) != len(start) {
-				t.Fatalf("%d times, %d paths", len(sol.Times), len(sol.Paths))
+			if len(sol.Times) != c.opts.Steps+1 || len(sol.Trajectory) != len(sol.Times) {
+				t.Fatalf("%d times, %d snapshots", len(sol.Times), len(sol.Trajectory))
 			}
-			for i, p := range sol.Paths {
-				if len(p) != len(sol.Times) {
-					t.Fatalf("path %d has %d points for %d times", i, len(p), len(sol.Times))
+			for k, step := range sol.Trajectory {
+				if len(step) != len(start) {
+					t.Fatalf("snapshot %d has %d points for %d", k, len(step), len(start))
 				}
-				for k, tk := range sol.Times {
-					check("path point", p[k], start[i], tk-c.t0)
+				for i := range start {
+					check("path point", step[i], start[i], sol.Times[k]-c.t0)
 				}
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 
 	"github.com/gofm/gofm/fmlib/vfield"
@@ -68,6 +69,17 @@ func (m Method) String() string {
 	return fmt.Sprintf("Method(%d)", int(m))
 }
 
+// ParseMethod returns the method named name, ignoring case: "euler",
+// "midpoint", "heun", "rk4" or "dopri5" (the names String returns).
+func ParseMethod(name string) (Method, error) {
+	for m := Euler; m <= Dopri5; m++ {
+		if strings.EqualFold(name, m.String()) {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("ode: unknown method %q; use one of euler, midpoint, heun, rk4, dopri5", name)
+}
+
 // Tableau returns the Butcher tableau of the method (for Dopri5, its
 // 5th-order propagating part).
 func (m Method) Tableau() (Tableau, error) {
@@ -86,51 +98,64 @@ func (m Method) Tableau() (Tableau, error) {
 	return Tableau{}, fmt.Errorf("ode: unknown method %d; use ode.Euler, ode.Midpoint, ode.Heun, ode.RK4 or ode.Dopri5", int(m))
 }
 
-// Defaults of the adaptive solver.
+// Defaults of the adaptive solver's guards (the controller's are in Controller).
 const (
 	// DefaultMaxSteps is the default Options.MaxSteps (attempted steps, accepted + rejected).
 	DefaultMaxSteps = 10000
 	// DefaultMinStepFraction: the default MinStep is DefaultMinStepFraction * |t1 - t0|.
 	DefaultMinStepFraction = 1e-12
 
-	// PI controller (Hairer, Norsett & Wanner, DOPRI5 code): after an accepted step
-	// h_new = h * clamp(Safety * err^-PIAlpha * errPrev^PIBeta, MinFactor, MaxFactor);
-	// after a rejected step h_new = h * max(MinFactor, Safety * err^-PIAlpha) (never grows).
-	Safety    = 0.9
-	PIAlpha   = 0.2 - 0.75*PIBeta // 0.17 = 1/5 - 0.75 beta
-	PIBeta    = 0.04
-	MinFactor = 0.2
-	MaxFactor = 10.0
 	// maxNonFinite consecutive attempts with a NaN/Inf error estimate (each
 	// shrinking h by MinFactor) before Solve gives up with an error.
 	maxNonFinite = 8
 )
 
-// Options configures a Solver. See the package documentation for the meaning.
+// Options configures a Solver. See the package documentation for the
+// meaning. Zero values: MaxSteps 0 = DefaultMaxSteps, MinStep 0 =
+// DefaultMinStepFraction*|t1-t0|, InitialStep 0 = automatic, Controller{} =
+// the default PI controller; Steps and, for Dopri5, Atol and Rtol have no
+// default.
 type Options struct {
 	Method      Method
 	Steps       int     // fixed-step methods (>0)
-	Atol, Rtol  float64 // Dopri5 (required, >0)
+	Atol, Rtol  float64 // Dopri5 (required, >0): the error norm's scale Atol + Rtol |x|
 	MaxSteps    int     // Dopri5 guard on attempted steps, default DefaultMaxSteps
 	MinStep     float64 // Dopri5 guard, default DefaultMinStepFraction*|t1-t0|
 	InitialStep float64 // optional, 0 = automatic (Hairer's heuristic)
-	// SaveTrajectory keeps the state after every accepted step.
+	// Controller chooses Dopri5's step sizes; the zero value is the
+	// default PI controller. Fixed-step methods ignore it.
+	Controller Controller
+	// SaveTrajectory keeps the state at t0 and after every accepted step.
 	SaveTrajectory bool
+	// SaveAt keeps the state at exactly these times (Solution.Times equals
+	// SaveAt): times within [t0, t1], strictly monotone in the direction of
+	// integration, t0 and t1 allowed. Dopri5 shortens the step that would
+	// pass a save time so that it lands on it. Fixed-step methods keep their
+	// grid t0 + k (t1-t0)/Steps: a save time within 1e-9 of a step of an
+	// inner grid point moves that point onto it, and a save time strictly
+	// inside a grid step splits that step in two (one more step, Stats
+	// counts it). Not together with SaveTrajectory.
+	SaveAt []float64
 }
 
 // Stats counts the work of one Solve.
 //
 // NFE counts field evaluations as executed by the step graphs: fixed-step
-// methods stages*Steps; Dopri5 1 (initial k1) + 1 (the probe evaluation of the
+// methods stages*Accepted, where Accepted is Steps plus one for every save
+// time that splits a grid step (Options.SaveAt); Dopri5 1 (initial k1) + 1 (the probe evaluation of the
 // automatic initial step; 0 when InitialStep is set) + 6 per attempted step
 // (accepted or rejected; FSAL reuses the 7th stage).
 type Stats struct{ NFE, Accepted, Rejected int }
 
 // Solution of one Solve.
 type Solution struct {
-	X          []*tensors.Tensor   // state at t1
-	Times      []float64           // with SaveTrajectory: t0 and the end of every accepted step
-	Trajectory [][]*tensors.Tensor // Trajectory[i] = state at Times[i] (Trajectory[0] is x0 itself, the last entry shares X's tensors)
+	X []*tensors.Tensor // state at t1
+	// Times: with SaveTrajectory t0 and the end of every accepted step; with
+	// SaveAt the save times.
+	Times []float64
+	// Trajectory is time-major: Trajectory[k] holds the state tensors at
+	// Times[k]. A state at t0 is x0 itself; a state at t1 shares X's tensors.
+	Trajectory [][]*tensors.Tensor
 	Stats      Stats
 }
 
@@ -149,13 +174,18 @@ type Solver struct {
 	execs map[int]*execSet // keyed by the number of state tensors
 
 	builds int // number of step-graph builds (for tests/diagnostics), guarded by mu
+
+	// onStep, when set (by tests), sees every attempted Dopri5 step: its
+	// start t, size h, error estimate e, whether it was accepted and the
+	// next proposed step size.
+	onStep func(t, h, e float64, accepted bool, hNext float64)
 }
 
 type execSet struct {
-	step  executor // fixed step: (t, h, x..., aux...) -> (x'..., nonFiniteCount)
+	step  executor // fixed step: (ts, h, x..., aux...) -> (x'..., nonFiniteCount)
 	init  executor // (t, x..., aux...) -> (f..., d0, d1)
-	probe executor // (t, h, x..., f0..., aux...) -> rms((f(t+h, x+h f0) - f0)/sc)
-	trial executor // (t, h, x..., k1..., aux...) -> (xNew..., k7..., errNorm)
+	probe executor // (t+h, h, x..., f0..., aux...) -> rms((f(t+h, x+h f0) - f0)/sc)
+	trial executor // (ts, h, x..., k1..., aux...) -> (xNew..., k7..., errNorm)
 }
 
 // executor hides whether we use graph.Exec or model.Exec.
@@ -195,14 +225,25 @@ func New(backend compute.Backend, store *model.Store, field Field, opts Options)
 		if opts.InitialStep < 0 || math.IsNaN(opts.InitialStep) || math.IsInf(opts.InitialStep, 0) {
 			return nil, fmt.Errorf("ode.New: InitialStep=%g must be finite and >= 0 (0 = automatic); give its magnitude, the sign follows t1-t0", opts.InitialStep)
 		}
+		if opts.Controller, err = opts.Controller.Resolved(); err != nil {
+			return nil, fmt.Errorf("ode.New: %w", err)
+		}
 	} else if opts.Steps <= 0 {
 		return nil, fmt.Errorf("ode.New: %s is a fixed-step method and needs Steps > 0, got %d", opts.Method, opts.Steps)
 	}
+	if opts.SaveTrajectory && len(opts.SaveAt) > 0 {
+		return nil, errors.New("ode.New: SaveTrajectory and SaveAt are both set; keep every step (SaveTrajectory) or the given times (SaveAt), not both")
+	}
+	opts.SaveAt = append([]float64(nil), opts.SaveAt...) // the caller may reuse its slice
 	return &Solver{backend: backend, store: store, field: field, opts: opts, tableau: tb, execs: map[int]*execSet{}}, nil
 }
 
-// Options returns the options in use (with defaults filled in).
-func (s *Solver) Options() Options { return s.opts }
+// Options returns the options in use (with defaults filled in; SaveAt is a copy).
+func (s *Solver) Options() Options {
+	o := s.opts
+	o.SaveAt = append([]float64(nil), o.SaveAt...)
+	return o
+}
 
 // GraphBuilds returns how many step graphs the solver has built so far (a
 // new build happens for each step kind and new input shapes).
@@ -281,8 +322,47 @@ func (s *Solver) execsFor(nx int) (*execSet, error) {
 	if es, ok := s.execs[nx]; ok {
 		return es, nil
 	}
-	es := &execSet{}
-	var err error
+	build := s.buildDopri5
+	if s.opts.Method != Dopri5 {
+		build = s.buildFixed
+	}
+	es, err := build(nx)
+	if err != nil {
+		return nil, err
+	}
+	s.execs[nx] = es
+	return es, nil
+}
+
+// buildFixed returns the step graph of a fixed-step method:
+// (ts, h, x..., aux...) -> (x + h sum_i b_i k_i ..., number of non-finite elements).
+func (s *Solver) buildFixed(nx int) (*execSet, error) {
+	tb := s.tableau
+	step, err := s.newExec("step_"+tb.Name, func(scope *model.Scope, in []*graph.Node) []*graph.Node {
+		ts, h, x, aux := in[0], in[1], in[2:2+nx], in[2+nx:]
+		k, _ := s.rkStages(scope, tb.A, ts, h, x, nil, aux)
+		out := make([]*graph.Node, nx+1)
+		var bad *graph.Node
+		for v := range nx {
+			out[v] = combine(x[v], h, tb.B, column(k, v))
+			c := graph.ReduceAllSum(graph.ConvertDType(graph.LogicalNot(graph.IsFinite(out[v])), dtypes.Float32))
+			if bad == nil {
+				bad = c
+			} else {
+				bad = graph.Add(bad, c)
+			}
+		}
+		out[nx] = bad
+		return out
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &execSet{step: step}, nil
+}
+
+// buildDopri5 returns Dopri5's graphs: init, the initial-step probe and the trial step.
+func (s *Solver) buildDopri5(nx int) (*execSet, error) {
 	atol, rtol := s.opts.Atol, s.opts.Rtol
 	scaleOf := func(a, b []*graph.Node) []*graph.Node {
 		sc := make([]*graph.Node, len(a))
@@ -295,49 +375,8 @@ func (s *Solver) execsFor(nx int) (*execSet, error) {
 		}
 		return sc
 	}
-	if s.opts.Method != Dopri5 {
-		tb := s.tableau
-		es.step, err = s.newExec("step_"+tb.Name, func(scope *model.Scope, in []*graph.Node) []*graph.Node {
-			t, h, x, aux := in[0], in[1], in[2:2+nx], in[2+nx:]
-			k := make([][]*graph.Node, tb.Stages())
-			for i := range k {
-				xi := x
-				if i > 0 {
-					xi = make([]*graph.Node, nx)
-					for v := range nx {
-						kv := make([]*graph.Node, i)
-						for j := range i {
-							kv[j] = k[j][v]
-						}
-						xi[v] = combine(x[v], h, tb.A[i], kv)
-					}
-				}
-				k[i] = s.callField(scope, xi, stageTime(t, h, tb.C[i]), aux)
-			}
-			out := make([]*graph.Node, nx+1)
-			var bad *graph.Node
-			for v := range nx {
-				kv := make([]*graph.Node, len(k))
-				for j := range k {
-					kv[j] = k[j][v]
-				}
-				out[v] = combine(x[v], h, tb.B, kv)
-				c := graph.ReduceAllSum(graph.ConvertDType(graph.LogicalNot(graph.IsFinite(out[v])), dtypes.Float32))
-				if bad == nil {
-					bad = c
-				} else {
-					bad = graph.Add(bad, c)
-				}
-			}
-			out[nx] = bad
-			return out
-		})
-		if err != nil {
-			return nil, err
-		}
-		s.execs[nx] = es
-		return es, nil
-	}
+	es := &execSet{}
+	var err error
 	es.init, err = s.newExec("dopri5_init", func(scope *model.Scope, in []*graph.Node) []*graph.Node {
 		t, x, aux := in[0], in[1:1+nx], in[1+nx:]
 		f := s.callField(scope, x, t, aux)
@@ -348,12 +387,12 @@ func (s *Solver) execsFor(nx int) (*execSet, error) {
 		return nil, err
 	}
 	es.probe, err = s.newExec("dopri5_probe", func(scope *model.Scope, in []*graph.Node) []*graph.Node {
-		t, h, x, f0, aux := in[0], in[1], in[2:2+nx], in[2+nx:2+2*nx], in[2+2*nx:]
+		t1, h, x, f0, aux := in[0], in[1], in[2:2+nx], in[2+nx:2+2*nx], in[2+2*nx:]
 		x1 := make([]*graph.Node, nx)
 		for v := range nx {
 			x1[v] = graph.Add(x[v], graph.Mul(f0[v], h))
 		}
-		f1 := s.callField(scope, x1, graph.Add(t, h), aux)
+		f1 := s.callField(scope, x1, t1, aux)
 		d := make([]*graph.Node, nx)
 		for v := range nx {
 			d[v] = graph.Sub(f1[v], f0[v])
@@ -364,30 +403,14 @@ func (s *Solver) execsFor(nx int) (*execSet, error) {
 		return nil, err
 	}
 	es.trial, err = s.newExec("dopri5_trial", func(scope *model.Scope, in []*graph.Node) []*graph.Node {
-		t, h, x, k1, aux := in[0], in[1], in[2:2+nx], in[2+nx:2+2*nx], in[2+2*nx:]
-		k := [][]*graph.Node{k1}
-		var xNew []*graph.Node
-		for i := 1; i < 7; i++ {
-			xi := make([]*graph.Node, nx)
-			for v := range nx {
-				kv := make([]*graph.Node, i)
-				for j := range i {
-					kv[j] = k[j][v]
-				}
-				xi[v] = combine(x[v], h, dopriA[i], kv)
-			}
-			if i == 6 {
-				xNew = xi // 5th-order solution (row 7 of A = b)
-			}
-			k = append(k, s.callField(scope, xi, stageTime(t, h, dopriC[i]), aux))
-		}
+		ts, h, x, k1, aux := in[0], in[1], in[2:2+nx], in[2+nx:2+2*nx], in[2+2*nx:]
+		// All 7 rows of A: the 7th stage's input is the 5th-order solution
+		// (its row is b) and its value is the next step's k1 (FSAL).
+		k, xs := s.rkStages(scope, dopriA, ts, h, x, k1, aux)
+		xNew := xs[6]
 		errV := make([]*graph.Node, nx)
 		for v := range nx {
-			kv := make([]*graph.Node, 7)
-			for j := range 7 {
-				kv[j] = k[j][v]
-			}
-			errV[v] = graph.Mul(weightedSum(dopriE, kv), h)
+			errV[v] = graph.Mul(weightedSum(dopriE, column(k, v)), h)
 		}
 		out := append(append([]*graph.Node{}, xNew...), k[6]...)
 		return append(out, rmsNorm(errV, scaleOf(x, xNew)))
@@ -395,7 +418,6 @@ func (s *Solver) execsFor(nx int) (*execSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.execs[nx] = es
 	return es, nil
 }
 
@@ -453,221 +475,56 @@ func (s *Solver) Solve(t0, t1 float64, x0 []*tensors.Tensor, aux ...*tensors.Ten
 			return nil, fmt.Errorf("ode.Solve: aux[%d] is nil", i)
 		}
 	}
+	plan, err := s.opts.plan("ode.Solve", t0, t1)
+	if err != nil {
+		return nil, err
+	}
 	es, err := s.execsFor(len(x0))
 	if err != nil {
 		return nil, fmt.Errorf("ode.Solve: creating the step executors: %w", err)
 	}
 	if s.opts.Method == Dopri5 {
-		return s.solveAdaptive(es, t0, t1, x0, aux)
+		return s.solveAdaptive(es, t0, t1, x0, aux, plan)
 	}
-	return s.solveFixed(es, t0, t1, x0, aux)
+	return s.solveFixed(es, t0, t1, x0, aux, plan)
 }
 
-func (s *Solver) solveFixed(es *execSet, t0, t1 float64, x0, aux []*tensors.Tensor) (*Solution, error) {
-	n := s.opts.Steps
-	h := (t1 - t0) / float64(n)
+func (s *Solver) solveFixed(es *execSet, t0, t1 float64, x0, aux []*tensors.Tensor, plan savePlan) (*Solution, error) {
 	nx := len(x0)
+	n := s.opts.Steps
+	lo, hi := min(t0, t1), max(t0, t1)
 	sol := &Solution{}
-	if s.opts.SaveTrajectory {
+	if plan.start {
 		sol.Times = append(sol.Times, t0)
 		sol.Trajectory = append(sol.Trajectory, x0)
 	}
-	x := x0
-	hT := scalarF32(h)
-	for i := range n {
-		t := t0 + float64(i)*h
-		args := append([]any{scalarF32(t), hT}, toAny(x, aux)...)
+	x, keepX := x0, true // x0 belongs to the caller
+	segs := plan.segments(t0, t1, n)
+	for _, seg := range segs {
+		ts := tensors.FromValue(stageTimesF32(s.tableau.C, seg.t, seg.tEnd, lo, hi))
+		args := append([]any{ts, scalarF32(seg.h)}, toAny(x, aux)...)
 		out, err := es.step.Exec(args...)
+		_ = ts.FinalizeAll()
 		if err != nil {
-			return nil, fmt.Errorf("ode.Solve: %s step at t=%g (h=%g): %w", s.opts.Method, t, h, err)
+			return nil, fmt.Errorf("ode.Solve: %s step at t=%g (h=%g): %w", s.opts.Method, seg.t, seg.h, err)
 		}
 		xNew, bad := out[:nx], out[nx]
 		nBad := tensors.ToScalar[float32](bad)
 		_ = bad.FinalizeAll()
-		tEnd := t0 + float64(i+1)*h
-		if i == n-1 {
-			tEnd = t1
+		if !keepX {
+			finalize(x)
 		}
 		if nBad != 0 {
 			finalize(xNew)
-			if i > 0 && !s.opts.SaveTrajectory {
-				finalize(x)
-			}
-			return nil, fmt.Errorf("ode.Solve: %s: the state became NaN/Inf (%d elements) in the step from t=%g to t=%g; reduce the step size (Steps=%d) or check the field", s.opts.Method, int(nBad), t, tEnd, n)
+			return nil, fmt.Errorf("ode.Solve: %s: the state became NaN/Inf (%d elements) in the step from t=%g to t=%g; reduce the step size (Steps=%d) or check the field", s.opts.Method, int(nBad), seg.t, seg.tEnd, n)
 		}
-		if i > 0 && !s.opts.SaveTrajectory {
-			finalize(x)
-		}
-		x = xNew
-		if s.opts.SaveTrajectory {
-			sol.Times = append(sol.Times, tEnd)
+		x, keepX = xNew, seg.save
+		if seg.save {
+			sol.Times = append(sol.Times, seg.tEnd)
 			sol.Trajectory = append(sol.Trajectory, x)
 		}
 	}
 	sol.X = x
-	sol.Stats = Stats{NFE: n * s.tableau.Stages(), Accepted: n}
-	return sol, nil
-}
-
-func (s *Solver) solveAdaptive(es *execSet, t0, t1 float64, x0, aux []*tensors.Tensor) (*Solution, error) {
-	nx := len(x0)
-	dir := 1.0
-	if t1 < t0 {
-		dir = -1
-	}
-	span := math.Abs(t1 - t0)
-	minStep := s.opts.MinStep
-	if minStep == 0 {
-		minStep = DefaultMinStepFraction * span
-	}
-	sol := &Solution{}
-	st := &sol.Stats
-
-	// k1 = f(t0, x0) plus the norms for the initial-step heuristic.
-	out, err := es.init.Exec(append([]any{scalarF32(t0)}, toAny(x0, aux)...)...)
-	if err != nil {
-		return nil, fmt.Errorf("ode.Solve: Dopri5 first field evaluation at t=%g: %w", t0, err)
-	}
-	st.NFE++
-	k1 := out[:nx]
-	d0 := float64(tensors.ToScalar[float32](out[nx]))
-	d1 := float64(tensors.ToScalar[float32](out[nx+1]))
-	finalize(out[nx:])
-	if math.IsNaN(d0) || math.IsInf(d0, 0) {
-		finalize(k1)
-		return nil, fmt.Errorf("ode.Solve: the initial state x0 contains NaN/Inf (at t=%g)", t0)
-	}
-	if math.IsNaN(d1) || math.IsInf(d1, 0) {
-		finalize(k1)
-		return nil, fmt.Errorf("ode.Solve: the field is NaN/Inf at the initial state (t=%g)", t0)
-	}
-
-	h := s.opts.InitialStep
-	if h == 0 {
-		// Hairer, Norsett & Wanner (1993), II.4: h0 from |x0| and |f0|, then
-		// h1 from a second-derivative estimate; take min(100 h0, h1).
-		h0 := 1e-6
-		if d0 >= 1e-5 && d1 >= 1e-5 {
-			h0 = 0.01 * d0 / d1
-		}
-		h0 = math.Min(h0, span)
-		pout, err := es.probe.Exec(append([]any{scalarF32(t0), scalarF32(dir * h0)}, toAny(x0, k1, aux)...)...)
-		if err != nil {
-			finalize(k1)
-			return nil, fmt.Errorf("ode.Solve: Dopri5 initial-step probe at t=%g: %w", t0, err)
-		}
-		st.NFE++
-		d2 := float64(tensors.ToScalar[float32](pout[0])) / h0
-		finalize(pout)
-		var h1 float64
-		m := math.Max(d1, d2)
-		if math.IsNaN(m) || math.IsInf(m, 0) {
-			h1 = h0 // fall back; the step loop shrinks h on NaN/Inf
-		} else if m <= 1e-15 {
-			h1 = math.Max(1e-6, h0*1e-3)
-		} else {
-			h1 = math.Pow(0.01/m, 1.0/5)
-		}
-		h = math.Min(100*h0, h1)
-	}
-	h = math.Min(h, span)
-	h = math.Max(h, minStep)
-
-	if s.opts.SaveTrajectory {
-		sol.Times = append(sol.Times, t0)
-		sol.Trajectory = append(sol.Trajectory, x0)
-	}
-	x := x0
-	ownX := false // x0 belongs to the caller
-	t := t0
-	errPrev := 1e-4
-	nonFinite := 0
-	sawNonFinite, nonFiniteT := false, 0.0 // for the MinStep message
-	for {
-		if st.Accepted+st.Rejected >= s.opts.MaxSteps {
-			finalize(k1)
-			if ownX && !s.opts.SaveTrajectory {
-				finalize(x)
-			}
-			return nil, fmt.Errorf("ode.Solve: Dopri5 reached MaxSteps=%d (accepted %d, rejected %d) at t=%g of [%g, %g]; the problem may be stiff or the tolerances (Atol=%g, Rtol=%g) too tight: raise MaxSteps or loosen the tolerances",
-				s.opts.MaxSteps, st.Accepted, st.Rejected, t, t0, t1, s.opts.Atol, s.opts.Rtol)
-		}
-		remaining := math.Abs(t1 - t)
-		last := false
-		hh := h
-		// Land exactly on t1; also absorb a last sliver shorter than 1% of h.
-		if hh >= remaining*(1-1e-9) || remaining-hh < 0.01*hh {
-			hh, last = remaining, true
-		}
-		tout, err := es.trial.Exec(append([]any{scalarF32(t), scalarF32(dir * hh)}, toAny(x, k1, aux)...)...)
-		if err != nil {
-			finalize(k1)
-			return nil, fmt.Errorf("ode.Solve: Dopri5 step at t=%g (h=%g): %w", t, dir*hh, err)
-		}
-		st.NFE += 6
-		xNew, k7 := tout[:nx], tout[nx:2*nx]
-		e := float64(tensors.ToScalar[float32](tout[2*nx]))
-		_ = tout[2*nx].FinalizeAll()
-		if math.IsNaN(e) || math.IsInf(e, 0) {
-			finalize(xNew)
-			finalize(k7)
-			st.Rejected++
-			nonFinite++
-			sawNonFinite, nonFiniteT = true, t
-			if nonFinite >= maxNonFinite {
-				finalize(k1)
-				return nil, fmt.Errorf("ode.Solve: Dopri5: the state/error estimate became NaN/Inf in the step from t=%g (h=%g), %d times in a row while shrinking h; check the field for NaN/Inf near t=%g", t, dir*hh, nonFinite, t)
-			}
-			h = hh * MinFactor
-			if h < minStep {
-				finalize(k1)
-				return nil, fmt.Errorf("ode.Solve: Dopri5: the state/error estimate became NaN/Inf in a step from t=%g and the step size fell below MinStep=%g; check the field for NaN/Inf near t=%g", t, minStep, t)
-			}
-			continue
-		}
-		nonFinite = 0
-		if e <= 1 {
-			st.Accepted++
-			if ownX && !s.opts.SaveTrajectory {
-				finalize(x)
-			}
-			finalize(k1)
-			x, k1, ownX = xNew, k7, true
-			if last {
-				t = t1
-			} else {
-				t += dir * hh
-			}
-			if s.opts.SaveTrajectory {
-				sol.Times = append(sol.Times, t)
-				sol.Trajectory = append(sol.Trajectory, x)
-			}
-			if last {
-				break
-			}
-			fac := MaxFactor
-			if e > 0 {
-				fac = Safety * math.Pow(e, -PIAlpha) * math.Pow(errPrev, PIBeta)
-			}
-			fac = math.Min(MaxFactor, math.Max(MinFactor, fac))
-			errPrev = math.Max(e, 1e-4)
-			h = hh * fac
-		} else {
-			st.Rejected++
-			finalize(xNew)
-			finalize(k7)
-			fac := math.Max(MinFactor, Safety*math.Pow(e, -PIAlpha))
-			h = hh * math.Min(1, fac)
-		}
-		if h < minStep {
-			finalize(k1)
-			if sawNonFinite {
-				return nil, fmt.Errorf("ode.Solve: Dopri5 step size %g fell below MinStep=%g at t=%g after the state/error estimate became NaN/Inf in a step from t=%g; check the field for NaN/Inf there", h, minStep, t, nonFiniteT)
-			}
-			return nil, fmt.Errorf("ode.Solve: Dopri5 step size %g fell below MinStep=%g at t=%g; the problem may be stiff or singular there, or the tolerances (Atol=%g, Rtol=%g) too tight", h, minStep, t, s.opts.Atol, s.opts.Rtol)
-		}
-	}
-	finalize(k1)
-	sol.X = x
+	sol.Stats = Stats{NFE: len(segs) * s.tableau.Stages(), Accepted: len(segs)}
 	return sol, nil
 }

@@ -104,11 +104,3 @@ func combine(x, h *graph.Node, w []float64, k []*graph.Node) *graph.Node {
 	}
 	return graph.Add(x, graph.Mul(acc, h))
 }
-
-// stageTimes returns t + c h as a scalar node.
-func stageTime(t, h *graph.Node, c float64) *graph.Node {
-	if c == 0 {
-		return t
-	}
-	return graph.Add(t, graph.MulScalar(h, c))
-}

@@ -170,10 +170,11 @@ var glyphShapes = []draw.GlyphDrawer{
 	draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.PyramidGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{},
 }
 
-// Trajectories draws many 2D paths: trajs[k][i] is the (x, y) point of path
-// k at step i (paths may have different lengths). Lines are thin and
-// semi-transparent; start points are marked with blue dots and end points
-// with red dots.
+// Trajectories draws many 2D paths from time-major snapshots, the layout of
+// ode.PointsSolution.Trajectory and sde.Path.Trajectory: trajs[k][i] is the
+// (x, y) point of path i at step k. Every step holds the same number of
+// paths. Lines are thin and semi-transparent; start points (step 0) are
+// marked with blue dots and end points (the last step) with red dots.
 func Trajectories(opts Options, trajs [][][]float64) (*plot.Plot, error) {
 	if err := opts.check(); err != nil {
 		return nil, fmt.Errorf("plots.Trajectories: %w", err)
@@ -181,33 +182,37 @@ func Trajectories(opts Options, trajs [][][]float64) (*plot.Plot, error) {
 	if len(trajs) == 0 {
 		return nil, fmt.Errorf("plots.Trajectories: no trajectories given")
 	}
-	for k, tr := range trajs {
-		if err := checkPoints2D("Trajectories", fmt.Sprintf("trajectory %d", k), tr); err != nil {
+	for k, step := range trajs {
+		if err := checkPoints2D("Trajectories", fmt.Sprintf("step %d", k), step); err != nil {
 			return nil, err
 		}
-		for i, r := range tr {
-			if err := checkLogData("Trajectories", opts, r[0], r[1], fmt.Sprintf("trajectory %d step %d", k, i)); err != nil {
+		if len(step) != len(trajs[0]) {
+			return nil, fmt.Errorf("plots.Trajectories: step %d has %d points, step 0 has %d; give every path at every step (trajs[k][i] is path i at step k)", k, len(step), len(trajs[0]))
+		}
+		for i, r := range step {
+			if err := checkLogData("Trajectories", opts, r[0], r[1], fmt.Sprintf("path %d at step %d", i, k)); err != nil {
 				return nil, err
 			}
 		}
 	}
+	n, last := len(trajs[0]), len(trajs)-1
 	alpha := opts.Alpha
 	if alpha == 0 {
-		// Fainter as paths pile up: 0.35 up to 50 paths, then ~1/sqrt(k),
+		// Fainter as paths pile up: 0.35 up to 50 paths, then ~1/sqrt(n),
 		// never below 0.06.
-		alpha = math.Max(0.06, math.Min(0.35, 0.35*math.Sqrt(50/float64(len(trajs)))))
+		alpha = math.Max(0.06, math.Min(0.35, 0.35*math.Sqrt(50/float64(n))))
 	}
 	p := newPlot(opts)
 	lineColor := color.NRGBA{R: 0x40, G: 0x40, B: 0x40, A: uint8(math.Round(255 * alpha))}
-	starts := make(plotter.XYs, len(trajs))
-	ends := make(plotter.XYs, len(trajs))
-	for k, tr := range trajs {
-		xys := make(plotter.XYs, len(tr))
-		for i, r := range tr {
-			xys[i] = plotter.XY{X: r[0], Y: r[1]}
+	starts := make(plotter.XYs, n)
+	ends := make(plotter.XYs, n)
+	for i := range n {
+		xys := make(plotter.XYs, len(trajs))
+		for k, step := range trajs {
+			xys[k] = plotter.XY{X: step[i][0], Y: step[i][1]}
 		}
-		starts[k] = xys[0]
-		ends[k] = xys[len(xys)-1]
+		starts[i] = xys[0]
+		ends[i] = xys[last]
 		if len(xys) > 1 {
 			l, err := plotter.NewLine(xys)
 			if err != nil {

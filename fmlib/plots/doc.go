@@ -21,7 +21,7 @@
 //	Hist2D(opts, points, nx, ny)    2D histogram normalised as a density
 //	HeatMap(opts, values, xr, yr)   values[iy][ix] on a regular grid
 //	HeatFunc(opts, f, xr, yr, nx, ny)
-//	Trajectories(opts, trajs)       trajs[k][i] = (x, y) of path k at step i
+//	Trajectories(opts, trajs)       trajs[k][i] = (x, y) of path i at step k
 //	Quiver(opts, points, vectors)   arrows v at points x
 //	QuiverFunc(opts, f, xr, yr, nx, ny)
 //

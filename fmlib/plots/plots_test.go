@@ -33,14 +33,14 @@ func gaussCloud(n int, cx, cy, s float64, seed uint64) [][]float64 {
 // the origin.
 func spiralTrajs(k, m int) [][][]float64 {
 	start := gaussCloud(k, 0, 0, 2, 7)
-	out := make([][][]float64, k)
-	for j := range out {
-		out[j] = make([][]float64, m)
-		for i := range m {
+	out := make([][][]float64, m) // time-major: out[i][j] is path j at step i
+	for i := range out {
+		out[i] = make([][]float64, k)
+		for j := range k {
 			t := float64(i) / float64(m-1)
 			a, s := 1.5*t, 1-0.7*t
 			x, y := start[j][0], start[j][1]
-			out[j][i] = []float64{s * (x*math.Cos(a) - y*math.Sin(a)), s * (x*math.Sin(a) + y*math.Cos(a))}
+			out[i][j] = []float64{s * (x*math.Cos(a) - y*math.Sin(a)), s * (x*math.Sin(a) + y*math.Cos(a))}
 		}
 	}
 	return out
@@ -288,7 +288,11 @@ func TestValidation(t *testing.T) {
 		{"traj bad step", func() error {
 			_, err := Trajectories(Options{}, [][][]float64{{{0, 0}, {1}}})
 			return err
-		}, "trajectory 0 row 1 has 1 columns"},
+		}, "step 0 row 1 has 1 columns"},
+		{"traj unequal steps", func() error {
+			_, err := Trajectories(Options{}, [][][]float64{{{0, 0}, {1, 1}}, {{0, 1}}})
+			return err
+		}, "step 1 has 1 points, step 0 has 2"},
 		{"quiver mismatch", func() error { _, err := Quiver(Options{}, good, good[:3]); return err }, "10 points but 3 vectors"},
 		{"quiver NaN", func() error {
 			_, err := Quiver(Options{}, [][]float64{{0, 0}}, [][]float64{{math.NaN(), 0}})

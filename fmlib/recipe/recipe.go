@@ -298,13 +298,15 @@ type Model struct {
 	Weights training.Weights
 
 	mu       sync.Mutex
-	samplers map[samplerKey]*ode.Solver
+	samplers map[string]*ode.Solver // by samplerKey(weights, opts)
 }
 
-// samplerKey identifies a cached solver.
-type samplerKey struct {
-	w    training.Weights
-	opts ode.Options
+// samplerKey is the cache key of a sampler of the weights w with options
+// opts: ode.Options holds a slice (SaveAt) and is not comparable, and %#v
+// prints every field, each float exactly (shortest representation that
+// reads back the same).
+func samplerKey(w training.Weights, opts ode.Options) string {
+	return fmt.Sprintf("%v %#v", w, opts)
 }
 
 // Open prepares cfg for training or sampling with checkpoints in dir ("" for
@@ -348,7 +350,7 @@ func open(backend compute.Backend, cfg Config, dir string, must bool) (*Model, e
 	if must {
 		cfg.Steps = max(cfg.Steps, run.Step())
 	}
-	return &Model{Config: cfg, backend: backend, store: store, run: run, tr: tr, obj: obj, samplers: map[samplerKey]*ode.Solver{}}, nil
+	return &Model{Config: cfg, backend: backend, store: store, run: run, tr: tr, obj: obj, samplers: map[string]*ode.Solver{}}, nil
 }
 
 // Run is the training run (step count, loss history, checkpoints).
@@ -552,7 +554,7 @@ func (m *Model) Sample(n int, seed uint64, opts ode.Options) (*ode.PointsSolutio
 func (m *Model) sampler(opts ode.Options) (*ode.Solver, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	key := samplerKey{m.Weights, opts}
+	key := samplerKey(m.Weights, opts)
 	if s, ok := m.samplers[key]; ok {
 		return s, nil
 	}

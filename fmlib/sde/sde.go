@@ -11,9 +11,11 @@ import (
 
 // Path is the result of EulerMaruyama.
 type Path struct {
-	X     [][]float64   // the points at t1
-	Times []float64     // with keep: t0 and the end of every step
-	Paths [][][]float64 // with keep: Paths[i][k] is point i at Times[k]
+	X     [][]float64 // the points at t1
+	Times []float64   // with keep: t0 and the end of every step
+	// Trajectory (with keep) is time-major, as ode.PointsSolution's:
+	// Trajectory[k][i] is point i at Times[k].
+	Trajectory [][][]float64
 }
 
 // EulerMaruyama simulates dX = f dt + sigma dW from the points x0 (left
@@ -37,17 +39,11 @@ func EulerMaruyama(f vfield.Host, sigma float64, x0 [][]float64, t0, t1 float64,
 	if err != nil {
 		return nil, fmt.Errorf("sde.EulerMaruyama: %w", err)
 	}
-	x := make([][]float64, n)
-	for i := range x {
-		x[i] = append([]float64(nil), x0[i]...)
-	}
+	x := clonePoints(x0)
 	p := &Path{}
 	if keep {
 		p.Times = []float64{t0}
-		p.Paths = make([][][]float64, n)
-		for i := range x {
-			p.Paths[i] = [][]float64{append([]float64(nil), x[i]...)}
-		}
+		p.Trajectory = [][][]float64{clonePoints(x)}
 	}
 	h := (t1 - t0) / float64(steps)
 	noise := sigma * math.Sqrt(h)
@@ -67,9 +63,7 @@ func EulerMaruyama(f vfield.Host, sigma float64, x0 [][]float64, t0, t1 float64,
 		}
 		if keep {
 			p.Times = append(p.Times, t+h)
-			for i := range x {
-				p.Paths[i] = append(p.Paths[i], append([]float64(nil), x[i]...))
-			}
+			p.Trajectory = append(p.Trajectory, clonePoints(x))
 		}
 	}
 	if keep {
@@ -143,4 +137,13 @@ func (o OU) FlowVelocity(x [][]float64, t float64) ([][]float64, error) {
 		}
 	}
 	return out, nil
+}
+
+// clonePoints returns a deep copy of the rows of x.
+func clonePoints(x [][]float64) [][]float64 {
+	out := make([][]float64, len(x))
+	for i := range x {
+		out[i] = append([]float64(nil), x[i]...)
+	}
+	return out
 }

@@ -101,8 +101,8 @@ func TestEulerMaruyamaDeterministicAndErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := math.Pow(1-ou.Theta*0.1, 10)
-	if math.Abs(p.X[0][0]-want) > 1e-12 || len(p.Paths[0]) != 11 || p.Times[10] != 1 {
-		t.Errorf("x = %v (want %v), %d path points, last time %v", p.X[0][0], want, len(p.Paths[0]), p.Times[10])
+	if math.Abs(p.X[0][0]-want) > 1e-12 || len(p.Trajectory) != 11 || p.Times[10] != 1 {
+		t.Errorf("x = %v (want %v), %d path points, last time %v", p.X[0][0], want, len(p.Trajectory), p.Times[10])
 	}
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, c := range []struct {

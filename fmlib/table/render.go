@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gofm/gofm/fmlib/ode"
 )
 
 // Markdown renders r as a report: the settings, one table per data set
@@ -104,7 +106,7 @@ func Settings(r *Results) string {
 }
 
 func solverText(s Solver) string {
-	if s.Method == "dopri5" {
+	if m, err := ode.ParseMethod(s.Method); err == nil && m == ode.Dopri5 {
 		return fmt.Sprintf("dopri5, tol %g", s.Tol)
 	}
 	return fmt.Sprintf("%s, %d steps", s.Method, s.Steps)

@@ -92,20 +92,19 @@ func PaperCIFAR10(row string) (PaperValues, bool) {
 }
 
 // Solver names a sampling solver in a results file: "dopri5" with Tol, or
-// "euler", "midpoint", "heun", "rk4" with Steps.
+// "euler", "midpoint", "heun", "rk4" with Steps (ode.ParseMethod's names,
+// in any case).
 type Solver struct {
 	Method string  `json:"method"`
 	Steps  int     `json:"steps,omitempty"`
 	Tol    float64 `json:"tol,omitempty"`
 }
 
-var solverMethods = map[string]ode.Method{"euler": ode.Euler, "midpoint": ode.Midpoint, "heun": ode.Heun, "rk4": ode.RK4, "dopri5": ode.Dopri5}
-
 // Options converts s to ode.Options.
 func (s Solver) Options() (ode.Options, error) {
-	m, ok := solverMethods[s.Method]
-	if !ok {
-		return ode.Options{}, fmt.Errorf("table: solver %q unknown; use euler, midpoint, heun, rk4 or dopri5", s.Method)
+	m, err := ode.ParseMethod(s.Method)
+	if err != nil {
+		return ode.Options{}, fmt.Errorf("table: solver: %w", err)
 	}
 	if m == ode.Dopri5 {
 		if !(s.Tol > 0) {
@@ -121,8 +120,8 @@ func (s Solver) Options() (ode.Options, error) {
 
 // Stages is the number of field evaluations per step of a fixed-step method.
 func Stages(method string) (int, error) {
-	m, ok := solverMethods[method]
-	if !ok || m == ode.Dopri5 {
+	m, err := ode.ParseMethod(method)
+	if err != nil || m == ode.Dopri5 {
 		return 0, fmt.Errorf("table: %q is not a fixed-step solver; use euler, midpoint, heun or rk4", method)
 	}
 	tb, err := m.Tableau()

@@ -109,6 +109,7 @@ func TestValidateErrors(t *testing.T) {
 		{"eval samples", func(s *Scale) { s.Eval.Samples = 1 }, "samples >= 2"},
 		{"reflow pairs", func(s *Scale) { s.Reflow.Pairs = 0 }, "reflow pairs"},
 		{"reflow solver", func(s *Scale) { s.Reflow.Solver = Solver{Method: "rk4"} }, "steps >= 1"},
+		{"reflow solver name", func(s *Scale) { s.Reflow.Solver = Solver{Method: "rk45", Steps: 4} }, "use one of euler, midpoint, heun, rk4, dopri5"},
 		{"lr", func(s *Scale) { s.Base.LearningRate = 0 }, "learning rate"},
 	} {
 		s := base
