@@ -41,6 +41,7 @@ import (
 	"github.com/gofm/gofm/fmlib/recipe"
 	"github.com/gofm/gofm/fmlib/table"
 	"github.com/gofm/gofm/fmlib/training"
+	"github.com/gofm/gofm/internal/atomicfile"
 	"github.com/gomlx/compute"
 )
 
@@ -311,14 +312,7 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, append(b, '\n'))
 }
 
 // writeTable reads every result.json under out and writes results.md, best
@@ -344,7 +338,7 @@ func writeTable(out string, stdout io.Writer) error {
 	}
 	md := markdown(rs)
 	fmt.Fprint(stdout, md)
-	return os.WriteFile(filepath.Join(out, "results.md"), []byte(md), 0o644)
+	return atomicfile.Write(filepath.Join(out, "results.md"), []byte(md))
 }
 
 // markdown renders the results as a table, best first.

@@ -366,13 +366,15 @@ func TestScaleErrors(t *testing.T) {
 	}
 }
 
-// Finite coordinates near 1e160 (or 1e300) square to +Inf. Every entry point says the coordinates are too
-// large and to rescale, on both solver paths: n = 2 (JV's initialisation) and
-// n = 100 >= auctionMinN (auction prices), and Sinkhorn stops before its
-// first iteration instead of running to MaxIter.
-func TestHugeCoordinates(t *testing.T) {
+// expectScaleErrors runs every exact and entropic entry point on random
+// 2D sets of n = 2 (JV's initialisation) and n = 100 >= auctionMinN
+// (auction prices) points with coordinates of each size in scales (drawn
+// from a generator with stream seed) and expects an error saying want and
+// to rescale.
+func expectScaleErrors(t *testing.T, seed uint64, scales []float64, want string) {
+	t.Helper()
 	sets := func(n int, scale float64) (x0, x1 [][]float64) {
-		rng := rand.New(rand.NewPCG(uint64(n), 7))
+		rng := rand.New(rand.NewPCG(uint64(n), seed))
 		x0, x1 = make([][]float64, n), make([][]float64, n)
 		for i := range x0 {
 			x0[i] = []float64{scale * rng.NormFloat64(), scale * rng.NormFloat64()}
@@ -380,9 +382,8 @@ func TestHugeCoordinates(t *testing.T) {
 		}
 		return x0, x1
 	}
-	const want = "coordinates are too large"
 	for _, n := range []int{2, 100} {
-		for _, scale := range []float64{1e160, 1e300} {
+		for _, scale := range scales {
 			x0, x1 := sets(n, scale)
 			for name, run := range map[string]func() error{
 				"ExactOT":       func() error { _, _, err := (ExactOT{}).Pair(x0, x1, nil); return err },
@@ -402,40 +403,20 @@ func TestHugeCoordinates(t *testing.T) {
 	}
 }
 
+// Finite coordinates near 1e160 (or 1e300) square to +Inf. Every entry point says the coordinates are too
+// large and to rescale, on both solver paths: n = 2 (JV's initialisation) and
+// n = 100 >= auctionMinN (auction prices), and Sinkhorn stops before its
+// first iteration instead of running to MaxIter.
+func TestHugeCoordinates(t *testing.T) {
+	expectScaleErrors(t, 7, []float64{1e160, 1e300}, "coordinates are too large")
+}
+
 // Tiny coordinates: squared distances that underflow to 0 (or to
 // subnormals with a few bits) would make every matching look optimal, a
 // silent wrong answer; each entry point must say to rescale instead. Points
 // that all coincide are a legitimate input (every matching is optimal).
 func TestTinyCoordinates(t *testing.T) {
-	sets := func(n int, scale float64) (x0, x1 [][]float64) {
-		rng := rand.New(rand.NewPCG(uint64(n), 9))
-		x0, x1 = make([][]float64, n), make([][]float64, n)
-		for i := range x0 {
-			x0[i] = []float64{scale * rng.NormFloat64(), scale * rng.NormFloat64()}
-			x1[i] = []float64{scale * rng.NormFloat64(), scale * rng.NormFloat64()}
-		}
-		return x0, x1
-	}
-	const want = "coordinates are too small"
-	for _, n := range []int{2, 100} {
-		for _, scale := range []float64{1e-170, 1e-155} {
-			x0, x1 := sets(n, scale)
-			for name, run := range map[string]func() error{
-				"ExactOT":       func() error { _, _, err := (ExactOT{}).Pair(x0, x1, nil); return err },
-				"OTPermutation": func() error { _, _, err := OTPermutation(x0, x1); return err },
-				"Sinkhorn.Pair": func() error {
-					_, _, err := (Sinkhorn{Epsilon: 0.05}).Pair(x0, x1, rand.New(rand.NewPCG(1, 1)))
-					return err
-				},
-				"Sinkhorn.Plan": func() error { _, err := (Sinkhorn{Epsilon: 0.05}).Plan(x0, x1); return err },
-			} {
-				err := run()
-				if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "rescale") {
-					t.Errorf("%s, n = %d, coordinates ~%g: error %v, want one saying %q and to rescale", name, n, scale, err, want)
-				}
-			}
-		}
-	}
+	expectScaleErrors(t, 9, []float64{1e-170, 1e-155}, "coordinates are too small")
 	same := [][]float64{{1, 2}, {1, 2}, {1, 2}}
 	if _, _, err := OTPermutation(same, same); err != nil {
 		t.Errorf("coinciding points: %v", err)
