@@ -15,7 +15,9 @@
 // command resumes, and finished variants are neither trained nor scored
 // again. The step time is measured before training (warm-up steps excluded,
 // the graph compiled), so a variant's step count does not depend on what
-// else the machine does while it trains. All variants are timed first, one
+// else the machine does while it trains. Variants that change only numbers
+// (learning rate, time sampling) run the base network's graph and share its
+// timing, so equal networks get equal budgets. All variants are timed first, one
 // after another, before any of them trains: keep the machine quiet for
 // those few minutes (the command says when the timing is over).
 package main
@@ -27,6 +29,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,11 +68,15 @@ var variants = []variant{
 }
 
 // Timing constants: warmup steps compile the graph and fill caches, then
-// timed steps measure the step time. 30 steps of ~0.3 s give the mean to a
-// few percent, which is the precision a 10-minute budget needs.
+// timedBlocks blocks of blockSteps steps are timed and the fastest block's
+// mean is the step time. Noise on a shared machine (another process, the
+// garbage collector) only ever adds time, so the minimum is the stable
+// estimate: a first version that took the mean of 30 steps measured the
+// same network at 0.278 and 0.349 s/step one minute apart.
 const (
 	warmupSteps = 5
-	timedSteps  = 30
+	blockSteps  = 10
+	timedBlocks = 3
 )
 
 // result is what a variant's result.json holds.
@@ -128,9 +135,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, backend.Last())
 	ctx, stop := training.InterruptContext()
 	defer stop()
+	timed := map[string]float64{} // step time by costKey
 	for _, v := range chosen {
-		if err := planSteps(be, v, *budget, filepath.Join(*out, v.name), stdout); err != nil {
+		if err := planSteps(ctx, be, v, *budget, filepath.Join(*out, v.name), timed, stdout); err != nil {
 			fmt.Fprintf(stderr, "fmtune: %s: %v\n", v.name, err)
+			if errors.Is(err, training.ErrInterrupted) {
+				return training.ExitInterrupted
+			}
 			return 1
 		}
 	}
@@ -139,7 +150,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err := tune(ctx, be, v, *budget, *n, filepath.Join(*out, v.name), stdout); err != nil {
 			fmt.Fprintf(stderr, "fmtune: %s: %v\n", v.name, err)
 			if errors.Is(err, training.ErrInterrupted) {
-				return 130
+				return training.ExitInterrupted
 			}
 			return 1
 		}
@@ -254,10 +265,28 @@ type plan struct {
 	StepSeconds float64 `json:"step_seconds"`
 }
 
-// planSteps times v and writes dir/plan.json, unless dir has one.
-func planSteps(be compute.Backend, v variant, budget time.Duration, dir string, stdout io.Writer) error {
+// costKey identifies what a training step computes: the set-up without the
+// settings that change only numbers (learning rate, its decay, how times
+// are drawn, the seed, the name). Variants with the same key run the same
+// graph on the same shapes, so they share one timing and train for the same
+// number of steps: timing each separately would give identical networks
+// different budgets by measurement noise alone.
+func costKey(c recipe.Config) string {
+	c.Name, c.LearningRate, c.CosineDecay, c.Time, c.Seed = "", 0, false, "", 0
+	return c.ID()
+}
+
+// planSteps writes dir/plan.json for v, unless dir has one (or a result):
+// the step time comes from timed when a variant of the same cost was timed
+// before in this process, and is measured (and added to timed) otherwise.
+func planSteps(ctx context.Context, be compute.Backend, v variant, budget time.Duration, dir string, timed map[string]float64, stdout io.Writer) error {
 	for _, done := range []string{"plan.json", "result.json"} {
 		if _, err := os.Stat(filepath.Join(dir, done)); err == nil {
+			if p, err := readPlan(dir); err == nil {
+				if cfg, err := config(v); err == nil {
+					timed[costKey(cfg)] = p.StepSeconds
+				}
+			}
 			return nil
 		}
 	}
@@ -265,12 +294,18 @@ func planSteps(be compute.Backend, v variant, budget time.Duration, dir string, 
 	if err != nil {
 		return err
 	}
-	sec, err := stepTime(be, cfg)
-	if err != nil {
-		return fmt.Errorf("timing: %w", err)
+	key := costKey(cfg)
+	sec, ok := timed[key]
+	how := "shares the timing of a variant with the same network and batch"
+	if !ok {
+		if sec, err = stepTime(ctx, be, cfg); err != nil {
+			return fmt.Errorf("timing: %w", err)
+		}
+		timed[key] = sec
+		how = fmt.Sprintf("fastest of %d blocks of %d steps", timedBlocks, blockSteps)
 	}
 	p := plan{StepSeconds: sec, Steps: stepsFor(budget, sec)}
-	fmt.Fprintf(stdout, "%s: %.3f s/step -> %d steps in %v\n", v.name, p.StepSeconds, p.Steps, budget)
+	fmt.Fprintf(stdout, "%s: %.3f s/step (%s) -> %d steps in %v\n", v.name, p.StepSeconds, how, p.Steps, budget)
 	return writeJSON(filepath.Join(dir, "plan.json"), p)
 }
 
@@ -289,22 +324,27 @@ func readPlan(dir string) (plan, error) {
 }
 
 // stepTime measures the seconds per training step of cfg in a throw-away
-// store: warmupSteps first (graph compilation), then timedSteps timed.
-func stepTime(be compute.Backend, cfg recipe.Config) (float64, error) {
+// store: warmupSteps first (graph compilation), then the fastest of
+// timedBlocks blocks of blockSteps steps.
+func stepTime(ctx context.Context, be compute.Backend, cfg recipe.Config) (float64, error) {
 	cfg.Steps = warmupSteps
 	m, err := recipe.Open(be, cfg, "")
 	if err != nil {
 		return 0, err
 	}
-	if err := m.Train(context.Background(), progress.Discard); err != nil {
+	if err := m.Train(ctx, progress.Discard); err != nil {
 		return 0, err
 	}
-	m.Config.Steps = warmupSteps + timedSteps
-	start := time.Now()
-	if err := m.Train(context.Background(), progress.Discard); err != nil {
-		return 0, err
+	best := math.Inf(1)
+	for range timedBlocks {
+		m.Config.Steps += blockSteps
+		start := time.Now()
+		if err := m.Train(ctx, progress.Discard); err != nil {
+			return 0, err
+		}
+		best = min(best, time.Since(start).Seconds()/blockSteps)
 	}
-	return time.Since(start).Seconds() / timedSteps, nil
+	return best, nil
 }
 
 func writeJSON(path string, v any) error {

@@ -33,6 +33,26 @@ func TestVariantsAreValid(t *testing.T) {
 	}
 }
 
+// The variants that change only the learning rate or the time sampling
+// share the base's timing; the ones that change the network or the batch
+// are timed on their own.
+func TestCostKey(t *testing.T) {
+	shared := map[string]bool{"base": true, "lr-1e-3": true, "lr-4e-3": true, "logit-normal": true}
+	base, err := config(variants[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range variants {
+		c, err := config(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := costKey(c) == costKey(base); got != shared[v.name] {
+			t.Errorf("%s: same cost as base = %v, want %v", v.name, got, shared[v.name])
+		}
+	}
+}
+
 func TestPick(t *testing.T) {
 	all, err := pick("")
 	if err != nil || len(all) != len(variants) {
