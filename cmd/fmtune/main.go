@@ -61,6 +61,7 @@ var variants = []variant{
 	{"base", "the mnist-unet preset as it is", func(*recipe.Config) {}},
 	{"lr-1e-3", "learning rate 1e-3 instead of 2e-3", func(c *recipe.Config) { c.LearningRate = 1e-3 }},
 	{"lr-4e-3", "learning rate 4e-3 instead of 2e-3", func(c *recipe.Config) { c.LearningRate = 4e-3 }},
+	{"batch-32", "batch 32 instead of 64 (more, smaller steps)", func(c *recipe.Config) { c.Batch = 32 }},
 	{"batch-128", "batch 128 instead of 64 (fewer, larger steps)", func(c *recipe.Config) { c.Batch = 128 }},
 	{"logit-normal", "logit-normal training times instead of uniform", func(c *recipe.Config) { c.Time = "logit-normal" }},
 	{"attention", "a self-attention block at the lowest resolution", func(c *recipe.Config) { c.UNet.Attention = true }},

@@ -15,6 +15,7 @@ import (
 	"github.com/gofm/gofm/fmlib/classifier"
 	"github.com/gofm/gofm/fmlib/ode"
 	"github.com/gofm/gofm/fmlib/plots"
+	"github.com/gofm/gofm/fmlib/pretrained"
 	"github.com/gofm/gofm/fmlib/progress"
 	"github.com/gofm/gofm/fmlib/recipe"
 	"github.com/gofm/gofm/fmlib/training"
@@ -30,6 +31,7 @@ type modelFlags struct {
 	lr                                float64
 	objective, path, coupling, hidden string
 	quick, raw                        bool
+	pretrained                        string
 }
 
 func (f *modelFlags) register(fs *flag.FlagSet, training bool) {
@@ -37,6 +39,7 @@ func (f *modelFlags) register(fs *flag.FlagSet, training bool) {
 		fs.StringVar(&f.preset, "preset", "checkerboard", "preset whose default directory to use when -dir is not given")
 		fs.StringVar(&f.dir, "dir", "", "directory of a trained run (default $GOFM_RUNS/PRESET or ~/.cache/gofm/runs/PRESET); its settings are read from its run.json")
 		fs.BoolVar(&f.raw, "raw", false, "read the raw weights instead of their moving average (for set-ups with ema, e.g. the MNIST presets)")
+		fs.StringVar(&f.pretrained, "pretrained", "", "use the weights shipped with gofm under this name instead of a run ("+shippedNames()+"); -dir, -preset and -raw do not apply")
 		return
 	}
 	fs.StringVar(&f.preset, "preset", "checkerboard", "set-up to use: "+strings.Join(recipe.Presets(), ", ")+" (gofm presets shows their settings)")
@@ -64,8 +67,42 @@ func (f *modelFlags) trained() (recipe.Config, string, error) {
 	return c, dir, err
 }
 
-// load starts the backend and loads the trained run (see trained).
+// shippedNames lists the shipped models for a flag's help.
+func shippedNames() string {
+	if n := pretrained.Names(); len(n) > 0 {
+		return "shipped: " + strings.Join(n, ", ")
+	}
+	return "none shipped in this build; " + pretrained.RecreateCommand + " creates mnist-unet"
+}
+
+// load starts the backend and loads the trained run (see trained), or the
+// shipped weights of -pretrained.
 func (f *modelFlags) load(stdout io.Writer) (*recipe.Model, error) {
+	if f.pretrained != "" {
+		if f.dir != "" || f.raw {
+			return nil, fmt.Errorf("-pretrained %s: the shipped weights are the averaged weights of their own run; leave out -dir and -raw", f.pretrained)
+		}
+		if _, err := pretrained.ReadManifest(f.pretrained); err != nil { // before starting the backend
+			return nil, err
+		}
+		be, err := startBackend(stdout)
+		if err != nil {
+			return nil, err
+		}
+		m, man, err := pretrained.Load(be, f.pretrained)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(stdout, "pretrained %s: %s weights of %d steps, commit %s", man.Name, man.Weights, man.Steps, man.Commit)
+		if man.FID > 0 {
+			fmt.Fprintf(stdout, ", FID-MNIST %.2f (floor %.2f, n = %d)", man.FID, man.FIDFloor, man.FIDSamples)
+		}
+		fmt.Fprintln(stdout)
+		if err := man.CheckPreset(); err != nil {
+			fmt.Fprintln(stdout, "note:", err)
+		}
+		return m, nil
+	}
 	cfg, dir, err := f.trained()
 	if err != nil {
 		return nil, err
@@ -413,5 +450,71 @@ func cmdPresets(args []string, stdout, stderr io.Writer) error {
 		c, _ := recipe.Preset(name)
 		fmt.Fprintf(stdout, "%s\n    quick: %d steps\n", c, c.Quick().Steps)
 	}
+	return nil
+}
+
+func cmdExport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("export", "Writes the weights of the model trained in -dir (its moving average when it keeps one) and a\n"+
+		"manifest (set-up, steps, command, commit, size, SHA-256 and, for images, FID-MNIST with its floor)\n"+
+		"to -out as NAME.weights and NAME.json, for pretrained.Load and gofm sample -pretrained.", stderr)
+	var mf modelFlags
+	mf.register(fs, false)
+	name := fs.String("name", "", "name of the export (default: the preset's name)")
+	out := fs.String("out", ".", "folder to write to ("+pretrained.ShippedDir+" to ship the weights)")
+	command := fs.String("command", "", "the command that trained the model, recorded in the manifest (default: gofm train -preset PRESET -steps STEPS)")
+	n := fs.Int("n", 1000, "images: generated digits for FID-MNIST (midpoint, 16 steps), and held-out digits for its floor")
+	clsDir := fs.String("classifier", classifier.DefaultDir(), "images: folder of the digit classifier for FID-MNIST (trained there on first use)")
+	replace := fs.Bool("replace", false, "replace an existing export of the same name in -out")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if mf.pretrained != "" {
+		return fmt.Errorf("-pretrained: export a trained run (-dir or -preset), not shipped weights")
+	}
+	m, err := mf.load(stdout)
+	if err != nil {
+		return err
+	}
+	if *name == "" {
+		*name, _, _ = strings.Cut(m.Config.Name, "/")
+	}
+	info := pretrained.Info{Command: *command, Replace: *replace}
+	if info.Command == "" {
+		info.Command = fmt.Sprintf("gofm train -preset %s -steps %d", m.Config.Name, m.Run().Step())
+	}
+	if m.Config.IsImage() {
+		if *n < 100 {
+			return fmt.Errorf("-n %d: give at least 100 digits for a FID-MNIST worth recording (1000 is the default)", *n)
+		}
+		cls, err := classifier.LoadOrTrainMNIST(m.Backend(), *clsDir, classifier.Config{})
+		if err != nil {
+			return err
+		}
+		held, err := m.HeldOut(2**n, 1)
+		if err != nil {
+			return err
+		}
+		floor, err := cls.FID(held[:*n], held[*n:])
+		if err != nil {
+			return err
+		}
+		opts := ode.Options{Method: ode.Midpoint, Steps: 16}
+		sol, err := m.Sample(*n, 3, opts)
+		if err != nil {
+			return err
+		}
+		fid, err := cls.FID(held[:*n], sol.X)
+		if err != nil {
+			return err
+		}
+		info.FID, info.FIDFloor, info.FIDSamples, info.FIDSolver = fid, floor, *n, "midpoint, 16 steps (NFE 32)"
+		fmt.Fprintf(stdout, "FID-MNIST %.2f (floor %.2f, ratio %.2f, n = %d)\n", fid, floor, fid/floor, *n)
+	}
+	man, err := pretrained.Export(m, *out, *name, info)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d bytes, SHA-256 %s) and %s: %s weights of %d steps\n",
+		filepath.Join(*out, man.File), man.Bytes, man.SHA256[:12], filepath.Join(*out, man.Name+".json"), man.Weights, man.Steps)
 	return nil
 }

@@ -6,6 +6,7 @@
 //	gofm train  -preset checkerboard           # checkpoints in ~/.cache/gofm/runs/checkerboard
 //	gofm sample -preset checkerboard -n 2000 -solver midpoint -nfe 20 -out samples.png
 //	gofm eval   -preset checkerboard
+//	gofm sample -pretrained mnist-unet -out digits.png   # the weights shipped with gofm
 //
 // Run "gofm help" or "gofm COMMAND -help" for every flag.
 package main
@@ -32,6 +33,7 @@ var commands = []struct {
 	{"train", "train a preset (resumes from the checkpoints in -dir)", cmdTrain},
 	{"sample", "draw samples from a trained model and write an image (and optionally CSV)", cmdSample},
 	{"eval", "measure NFE, sample quality and NLL of a trained model", cmdEval},
+	{"export", "write a trained model's weights and manifest for pretrained.Load (and -pretrained)", cmdExport},
 	{"presets", "list the presets and their settings", cmdPresets},
 }
 

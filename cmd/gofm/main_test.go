@@ -25,7 +25,8 @@ func TestHelpAndUsage(t *testing.T) {
 	// Every command documents each of its flags.
 	for cmd, flags := range map[string][]string{
 		"train":  {"-preset", "-dir", "-steps", "-batch", "-lr", "-seed", "-quick", "-objective", "-path", "-coupling", "-hidden", "-no-images"},
-		"sample": {"-preset", "-dir", "-n", "-solver", "-nfe", "-tol", "-out", "-csv"},
+		"sample": {"-preset", "-dir", "-n", "-solver", "-nfe", "-tol", "-out", "-csv", "-pretrained", "-raw"},
+		"export": {"-dir", "-name", "-out", "-command", "-n", "-classifier", "-replace"},
 		"eval":   {"-preset", "-dir", "-n", "-nll-points", "-k", "-tol", "-eval-seed", "-classifier"},
 	} {
 		code, _, errOut := runCmd(t, cmd, "-help")
@@ -80,6 +81,25 @@ func TestTrainSampleEval(t *testing.T) {
 	}
 	if code, _, errOut := runCmd(t, "sample", "-dir", dir, "-solver", "rk45"); code != 1 || !strings.Contains(errOut, "euler, midpoint, heun, rk4, dopri5") {
 		t.Errorf("unknown -solver: code %d, stderr %q, want the valid names", code, errOut)
+	}
+	exp := t.TempDir()
+	code, out, errOut = runCmd(t, "export", "-dir", dir, "-out", exp, "-name", "tiny")
+	if code != 0 || !strings.Contains(out, "raw weights of 30 steps") {
+		t.Fatalf("export: code %d\n%s\n%s", code, out, errOut)
+	}
+	for _, f := range []string{"tiny.json", "tiny.weights"} {
+		if _, err := os.Stat(filepath.Join(exp, f)); err != nil {
+			t.Errorf("export did not write %s: %v", f, err)
+		}
+	}
+	if code, _, errOut := runCmd(t, "export", "-dir", dir, "-out", exp, "-name", "tiny"); code != 1 || !strings.Contains(errOut, "exists") {
+		t.Errorf("export over an export: code %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "sample", "-pretrained", "no-such-model"); code != 1 || !strings.Contains(errOut, "does not exist") {
+		t.Errorf("unknown -pretrained: code %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "sample", "-pretrained", "mnist-unet", "-dir", dir); code != 1 || !strings.Contains(errOut, "leave out -dir") {
+		t.Errorf("-pretrained with -dir: code %d, stderr %q", code, errOut)
 	}
 	code, out, errOut = runCmd(t, "eval", "-dir", dir, "-n", "100", "-nll-points", "20", "-tol", "1e-3")
 	if code != 0 || !strings.Contains(out, "at step 30") || !strings.Contains(out, "energy distance") || !strings.Contains(out, "nats") {

@@ -299,6 +299,10 @@ type Model struct {
 
 	mu       sync.Mutex
 	samplers map[string]*ode.Solver // by samplerKey(weights, opts)
+
+	restored     bool // made by Restore: no optimizer state
+	averagedOnly bool // restored from averaged weights only: no raw ones
+	rawOnly      bool // restored from the raw weights of a set-up with EMA
 }
 
 // samplerKey is the cache key of a sampler of the weights w with options
@@ -369,6 +373,9 @@ func (m *Model) Backend() compute.Backend { return m.backend }
 // checkpoint), reporting to rep (nil: progress.Auto). See training.Run.Train
 // for interrupts and errors.
 func (m *Model) Train(ctx context.Context, rep progress.Reporter) error {
+	if m.restored {
+		return fmt.Errorf("recipe: %s was restored from exported weights, which leave out the optimizer's state: it samples and evaluates but does not train (train the preset itself, e.g. gofm train -preset %s)", m.Config.Name, m.Config.Name)
+	}
 	step, err := m.stepFunc()
 	if err != nil {
 		return err
@@ -558,6 +565,9 @@ func (m *Model) sampler(opts ode.Options) (*ode.Solver, error) {
 	if s, ok := m.samplers[key]; ok {
 		return s, nil
 	}
+	if err := m.checkWeights(); err != nil {
+		return nil, err
+	}
 	s, err := m.tr.SamplerWith(m.Weights, opts)
 	if err != nil {
 		return nil, err
@@ -568,6 +578,9 @@ func (m *Model) sampler(opts ode.Options) (*ode.Solver, error) {
 
 // Velocity is the learned velocity at host points x and time t.
 func (m *Model) Velocity(x [][]float64, t float64) ([][]float64, error) {
+	if err := m.checkWeights(); err != nil {
+		return nil, err
+	}
 	return m.tr.VelocityWith(m.Weights, x, t)
 }
 
@@ -577,7 +590,7 @@ func (m *Model) Velocity(x [][]float64, t float64) ([][]float64, error) {
 // estimator's log p_0 is then the standard normal's, a negligible
 // approximation at eps = 1e-5.
 func (m *Model) Likelihood(opts likelihood.Options) (*likelihood.Estimator, error) {
-	if err := m.tr.CheckWeights(m.Weights); err != nil {
+	if err := m.checkWeights(); err != nil {
 		return nil, err
 	}
 	opts.T0, opts.T1 = m.TimeSpan()
