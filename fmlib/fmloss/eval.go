@@ -240,12 +240,35 @@ func (c *Comparison) Losses() (a, b Stat) {
 
 // LossDiff is the difference of the sample losses, L_A - L_B, with the
 // standard error of the per-sample difference |v - a|^2 - |v - b|^2.
-func (c *Comparison) LossDiff() Stat {
+func (c *Comparison) LossDiff() Stat { return MeanSE(c.LossDiffs()) }
+
+// LossDiffs is |v - a|^2 - |v - b|^2 per sample (LossDiff is their mean).
+func (c *Comparison) LossDiffs() []float64 {
 	la, lb := SqDist(c.V, c.TA), SqDist(c.V, c.TB)
 	for i := range la {
 		la[i] -= lb[i]
 	}
-	return MeanSE(la)
+	return la
+}
+
+// GapResiduals is, per sample, the loss difference minus the squared
+// distance of the targets,
+//
+//	|v - a|^2 - |v - b|^2 - |a - b|^2 = 2 (v - b).(b - a).
+//
+// For a = Conditional and b = Marginal, b is the conditional mean of a given
+// (x_t, t) and v, b are functions of (x_t, t), so the residual has mean zero
+// given (x_t, t): L_CFM - L_FM equals the conditional variance E|a - b|^2
+// not only overall but over any set of samples chosen by time (the gap C(t)
+// of Problem.GapAt, time bin by time bin with BinByTime).
+func (c *Comparison) GapResiduals() []float64 {
+	r := make([]float64, len(c.V))
+	for i, v := range c.V {
+		for j, vj := range v {
+			r[i] += 2 * (vj - c.TB[i][j]) * (c.TB[i][j] - c.TA[i][j])
+		}
+	}
+	return r
 }
 
 // Predicted is the network-independent part of LossDiff on these samples,

@@ -2,6 +2,7 @@ package fmloss
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/gofm/gofm/fmlib/metrics"
@@ -249,4 +250,60 @@ func SqDist(a, b [][]float64) []float64 {
 		}
 	}
 	return out
+}
+
+// GapAt estimates the gap between the losses at one time,
+//
+//	C(t) = E_{z ~ q, x0} |u_t(x_t | z) - u_t(x_t)|^2,
+//
+// the variance of the conditional target around the marginal field at time
+// t (L_CFM - L_FM = the average of C(t) over the sampled times), as the mean
+// of |Conditional - Marginal|^2 over n draws at time t (DrawAt with seed),
+// with its standard error. For the conditional OT path,
+// c - m = (z - E[z | x_t]) / sigma_t, so C(t) = E Var(z | x_t) / sigma_t^2:
+// at t = 0 the posterior is the prior and C(0) is the data's total variance.
+func (p Problem) GapAt(t float64, n int, seed uint64) (Stat, error) {
+	s, err := p.DrawAt(n, t, seed)
+	if err != nil {
+		return Stat{}, err
+	}
+	c, err := p.Target(Conditional, s)
+	if err != nil {
+		return Stat{}, err
+	}
+	m, err := p.Target(Marginal, s)
+	if err != nil {
+		return Stat{}, err
+	}
+	return MeanSE(SqDist(c, m)), nil
+}
+
+// BinByTime splits [0, 1] into k equal bins and returns, per bin, the mean
+// of x over the samples whose time t[i] falls in it, with its standard
+// error (NaN mean for an empty bin, NaN SE for a bin with one sample). A
+// time of exactly 1 counts in the last bin. x and t have the same length.
+func BinByTime(t, x []float64, k int) ([]Stat, error) {
+	if k < 1 {
+		return nil, fmt.Errorf("fmloss.BinByTime: k = %d bins; need k >= 1", k)
+	}
+	if len(t) != len(x) {
+		return nil, fmt.Errorf("fmloss.BinByTime: %d times for %d values; need one time per value", len(t), len(x))
+	}
+	bins := make([][]float64, k)
+	for i, ti := range t {
+		if !(ti >= 0 && ti <= 1) {
+			return nil, fmt.Errorf("fmloss.BinByTime: t[%d] = %g is outside [0, 1]", i, ti)
+		}
+		b := min(int(ti*float64(k)), k-1)
+		bins[b] = append(bins[b], x[i])
+	}
+	out := make([]Stat, k)
+	for b, v := range bins {
+		if len(v) == 0 {
+			out[b] = Stat{math.NaN(), math.NaN()}
+			continue
+		}
+		out[b] = MeanSE(v)
+	}
+	return out, nil
 }

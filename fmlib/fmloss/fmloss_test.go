@@ -270,6 +270,12 @@ func TestComparisonAlgebra(t *testing.T) {
 			t.Errorf("Gradients().%s = %v, want %v", f.name, f.got, f.want)
 		}
 	}
+	// GapResiduals = LossDiffs - |a - b|^2 = 2 (v - b).(b - a): per sample 1 - 1, 11 - 5, 7 - 2.
+	for i, want := range []float64{0, 6, 5} {
+		if r := c.GapResiduals()[i]; math.Abs(r-want) > 1e-14 || math.Abs(c.LossDiffs()[i]-SqDist(c.TA, c.TB)[i]-r) > 1e-14 {
+			t.Errorf("GapResiduals()[%d] = %v, want %v", i, r, want)
+		}
+	}
 	sub := c.Sub(1, 2)
 	if sub.Len() != 1 || sub.Chunks() != 1 || sub.V[0][0] != 0 || sub.GradA[0][0] != 3 || !math.IsNaN(sub.Gradients().SE) {
 		t.Errorf("Sub(1, 2) = %+v", sub)
@@ -451,6 +457,17 @@ func TestTheorem2(t *testing.T) {
 			t.Errorf("%v vs %v: loss z %.2f, gradient z %.2f; agreement expected: %v", c.a, c.b, zl, zg, c.agree)
 		}
 		if c.agree {
+			// Per time bin the residual L_CFM - L_FM - |c - m|^2 has mean zero
+			// too: |z| <= 4 in each of 5 bins (~800 samples each).
+			bins, err := BinByTime(s.T, cmp.GapResiduals(), 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for b, r := range bins {
+				if math.Abs(r.Z()) > 4 {
+					t.Errorf("time bin %d: gap residual %v, |z| = %.2f > 4", b, r, math.Abs(r.Z()))
+				}
+			}
 			// C_N = mean(|c|^2 - |m|^2) and the gap mean|c - m|^2 estimate the same constant.
 			pr, gap := cmp.Predicted(), cmp.Gap()
 			if math.Abs(pr.Mean-gap.Mean) > 4*math.Hypot(pr.SE, gap.SE) {
@@ -586,5 +603,80 @@ func TestTrainer(t *testing.T) {
 	}
 	if _, err := p.NewTrainer(backendForTest(t), model.NewStore(), Conditional, math.NaN(), 1); err == nil {
 		t.Errorf("NaN learning rate gave no error")
+	}
+}
+
+// TestGapAt checks C(t) = E|u_t(x | z) - u_t(x)|^2 against closed forms.
+func TestGapAt(t *testing.T) {
+	// Two points +-a in 1D: Var(z | x) = a^2 sech^2(alpha a x / sigma^2), so
+	// C(t) = E_x[a^2 sech^2(alpha a x / sigma^2)] / sigma^2 with x drawn from
+	// the two-Gaussian mixture, by quadrature (error far below the Monte-Carlo SE).
+	twoPoint := func(a, tt float64) float64 {
+		alpha, sigma := tt, 1-(1-sigmaMin)*tt
+		var sum float64
+		const h = 1e-3
+		for x := -12.0; x <= 12; x += h {
+			pdf := 0.5 * (math.Exp(-(x-alpha*a)*(x-alpha*a)/(2*sigma*sigma)) + math.Exp(-(x+alpha*a)*(x+alpha*a)/(2*sigma*sigma))) / (sigma * math.Sqrt(2*math.Pi))
+			ch := math.Cosh(alpha * a * x / (sigma * sigma))
+			sum += pdf * a * a / (ch * ch) * h
+		}
+		return sum / (sigma * sigma)
+	}
+	cases := []struct {
+		name string
+		pts  [][]float64
+		t    float64
+		want float64
+		tol  func(se float64) float64
+	}{
+		// One point: the posterior is certain, m = c up to rounding of O(1) values.
+		{"one point, t = 0.7", [][]float64{{0.3, -1}}, 0.7, 0, func(float64) float64 { return 1e-20 }},
+		// t = 0: the posterior is the prior, c - m = z - zbar = +-a exactly.
+		{"two points, t = 0", [][]float64{{-1.5}, {1.5}}, 0, 2.25, func(float64) float64 { return 1e-12 }},
+		// Monte-Carlo estimate: within 4 standard errors.
+		{"two points, t = 0.5", [][]float64{{-1}, {1}}, 0.5, twoPoint(1, 0.5), func(se float64) float64 { return 4 * se }},
+		{"two points, t = 0.7", [][]float64{{-1}, {1}}, 0.7, twoPoint(1, 0.7), func(se float64) float64 { return 4 * se }},
+	}
+	for _, c := range cases {
+		p := problem(t, c.pts, []int{4})
+		got, err := p.GapAt(c.t, 20000, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tol := c.tol(got.SE); math.Abs(got.Mean-c.want) > tol {
+			t.Errorf("%s: C(t) = %v, want %.6g within %.3g", c.name, got, c.want, tol)
+		}
+	}
+	if _, err := problem(t, [][]float64{{0}}, nil).GapAt(1.5, 10, 1); err == nil {
+		t.Error("GapAt(t = 1.5): no error")
+	}
+}
+
+func TestBinByTime(t *testing.T) {
+	cases := []struct {
+		name  string
+		t, x  []float64
+		k     int
+		means []float64 // NaN: empty bin
+		err   bool
+	}{
+		{"two bins", []float64{0.1, 0.2, 0.6, 1}, []float64{1, 3, 5, 9}, 2, []float64{2, 7}, false},
+		{"empty bin", []float64{0, 0.1}, []float64{4, 6}, 3, []float64{5, math.NaN(), math.NaN()}, false},
+		{"time outside", []float64{1.2}, []float64{1}, 2, nil, true},
+		{"lengths differ", []float64{0.5}, nil, 2, nil, true},
+		{"no bins", nil, nil, 0, nil, true},
+	}
+	for _, c := range cases {
+		got, err := BinByTime(c.t, c.x, c.k)
+		if (err != nil) != c.err {
+			t.Errorf("%s: error %v, want error: %v", c.name, err, c.err)
+			continue
+		}
+		for b, want := range c.means {
+			// Means of a few small integers: exact to rounding.
+			if g := got[b].Mean; !(math.IsNaN(want) && math.IsNaN(g)) && math.Abs(g-want) > 1e-15 {
+				t.Errorf("%s: bin %d mean %v, want %v", c.name, b, g, want)
+			}
+		}
 	}
 }

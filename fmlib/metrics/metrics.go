@@ -74,6 +74,36 @@ func EnergyDistance(x, y [][]float64) (float64, error) {
 	return e, nil
 }
 
+// EnergyDistanceBlocks splits x and y into k consecutive blocks of
+// floor(n/k) and floor(m/k) rows (a remainder is left out) and returns the
+// EnergyDistance of each block pair (x block b against y block b). The
+// blocks are independent, so their mean estimates the energy distance
+// without bias and MeanSE of the k values gives its standard error; the
+// difference of two block lists computed against the same y (paired
+// differences, e.g. two models against one held-out sample) has its standard
+// error the same way. The block mean varies more than EnergyDistance on all
+// rows (it leaves out the pairs across blocks), so the SE is a conservative
+// error bar for the full estimate too. Need k >= 2 and at least 2 rows per
+// block.
+func EnergyDistanceBlocks(x, y [][]float64, k int) ([]float64, error) {
+	if k < 2 {
+		return nil, fmt.Errorf("metrics: EnergyDistanceBlocks: k = %d blocks; need k >= 2 for a standard error", k)
+	}
+	bx, by := len(x)/k, len(y)/k
+	if bx < 2 || by < 2 {
+		return nil, fmt.Errorf("metrics: EnergyDistanceBlocks: %d and %d rows give blocks of %d and %d rows for k = %d; need at least 2 rows per block", len(x), len(y), bx, by, k)
+	}
+	out := make([]float64, k)
+	for b := range k {
+		e, err := EnergyDistance(x[b*bx:(b+1)*bx], y[b*by:(b+1)*by])
+		if err != nil {
+			return nil, err
+		}
+		out[b] = e
+	}
+	return out, nil
+}
+
 // MMD returns the unbiased estimate of the squared maximum mean discrepancy
 // MMD^2 between the distributions of x and y for the kernel
 //

@@ -289,3 +289,50 @@ func TestParallelMatchesSerial(t *testing.T) {
 		}
 	}
 }
+
+// TestEnergyDistanceBlocks checks the block estimates: their mean must lie
+// within 4 standard errors (from the block spread, k - 1 = 19 degrees of
+// freedom: |t| > 4 has probability 8e-4) of the population value, and the
+// block count and bad arguments are handled.
+func TestEnergyDistanceBlocks(t *testing.T) {
+	cases := []struct {
+		name string
+		d    int
+		mu   float64
+		k    int
+		want float64
+	}{
+		{"null 2D", 2, 0, 20, 0},
+		{"1D mu=1", 1, 1, 20, 2*foldedMean(1, math.Sqrt2) - 2*foldedMean(0, math.Sqrt2)},
+		{"2D mu=0.5", 2, 0.5, 20, math.NaN()}, // no closed form: compared with EnergyDistance on all rows
+	}
+	for ci, c := range cases {
+		rng := rand.New(rand.NewPCG(uint64(ci), 9))
+		shift := make([]float64, c.d)
+		shift[0] = c.mu
+		x, y := gauss(rng, 2000, c.d, nil), gauss(rng, 2003, c.d, shift)
+		blocks, err := EnergyDistanceBlocks(x, y, c.k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(blocks) != c.k {
+			t.Fatalf("%s: %d blocks, want %d", c.name, len(blocks), c.k)
+		}
+		mean, se := MeanSE(blocks)
+		want := c.want
+		if math.IsNaN(want) {
+			if want, err = EnergyDistance(x, y); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if math.Abs(mean-want) > 4*se {
+			t.Errorf("%s: block mean %.5f ± %.5f, want %.5f within 4 SE", c.name, mean, se, want)
+		}
+	}
+	x := gauss(rand.New(rand.NewPCG(1, 1)), 10, 2, nil)
+	for _, k := range []int{1, 6} { // one block: no SE; 6 blocks of 10 rows: 1 row each
+		if _, err := EnergyDistanceBlocks(x, x, k); err == nil {
+			t.Errorf("k = %d on 10 rows: no error", k)
+		}
+	}
+}
