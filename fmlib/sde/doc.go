@@ -1,8 +1,11 @@
 // Package sde simulates stochastic differential equations with additive noise,
 //
-//	dX_t = f_t(X_t) dt + sigma dW_t,
+//	dX_t = f_t(X_t) dt + sigma dW_t   (EulerMaruyama),
+//	dX_t = f_t(X_t) dt + g(t) dW_t    (EulerMaruyamaG),
 //
-// on the host, and holds the Ornstein-Uhlenbeck process as ground truth.
+// on the host, samples Brownian paths and their quadratic variation, and holds
+// the Ornstein-Uhlenbeck process and the variance-preserving SDE (VP) as
+// ground truth.
 //
 // A teaching helper (see the README's tiers): the library-core counterpart is
 // ode, whose solvers sample trained models through the probability-flow ODE.
@@ -14,7 +17,14 @@
 //	X_{k+1} = X_k + h f_{t_k}(X_k) + sigma sqrt(h) Z_k,   Z_k ~ N(0, I),
 //
 // which converges weakly with order 1: moments and expectations of smooth
-// functions err by O(h).
+// functions err by O(h). EulerMaruyamaG uses g(t_k) in place of sigma.
+//
+// # Brownian motion
+//
+// Brownian increments over a step h are independent N(0, h): their size is
+// sqrt(h), not h, so the sum of their squares over [0, T] tends to T (the
+// quadratic variation, "(dW)^2 = dt"), which is where Ito's formula gets its
+// second-order term. Brownian and QuadraticVariation sample and measure it.
 //
 // # Fokker-Planck
 //

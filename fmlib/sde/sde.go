@@ -23,21 +23,44 @@ type Path struct {
 // With keep it records every step. It fails on bad settings and when a point
 // becomes NaN/Inf (the step is too large for the drift).
 func EulerMaruyama(f vfield.Host, sigma float64, x0 [][]float64, t0, t1 float64, steps int, rng *rand.Rand, keep bool) (*Path, error) {
-	if f == nil || rng == nil {
-		return nil, fmt.Errorf("sde.EulerMaruyama: the drift and the random source must not be nil")
-	}
 	if !(sigma >= 0) || math.IsInf(sigma, 0) {
 		return nil, fmt.Errorf("sde.EulerMaruyama: sigma = %v; give a finite sigma >= 0", sigma)
 	}
+	return eulerMaruyama("sde.EulerMaruyama", f, func(float64) float64 { return sigma }, x0, t0, t1, steps, rng, keep)
+}
+
+// Diffusion is a time-dependent noise scale g(t) >= 0, as in
+// dX = f_t(X) dt + g(t) dW.
+type Diffusion func(t float64) float64
+
+// EulerMaruyamaG simulates dX = f_t(X) dt + g(t) dW, with a noise scale that
+// depends on time, by the steps
+//
+//	X_{k+1} = X_k + h f_{t_k}(X_k) + g(t_k) sqrt(h) Z_k,   Z_k ~ N(0, I),
+//
+// otherwise as EulerMaruyama (which is the case g = sigma). It fails when
+// g(t_k) is negative, NaN or infinite.
+func EulerMaruyamaG(f vfield.Host, g Diffusion, x0 [][]float64, t0, t1 float64, steps int, rng *rand.Rand, keep bool) (*Path, error) {
+	if g == nil {
+		return nil, fmt.Errorf("sde.EulerMaruyamaG: the noise scale g must not be nil")
+	}
+	return eulerMaruyama("sde.EulerMaruyamaG", f, g, x0, t0, t1, steps, rng, keep)
+}
+
+// eulerMaruyama is EulerMaruyamaG with the caller's name in its errors.
+func eulerMaruyama(name string, f vfield.Host, g Diffusion, x0 [][]float64, t0, t1 float64, steps int, rng *rand.Rand, keep bool) (*Path, error) {
+	if f == nil || rng == nil {
+		return nil, fmt.Errorf("%s: the drift and the random source must not be nil", name)
+	}
 	if steps <= 0 {
-		return nil, fmt.Errorf("sde.EulerMaruyama: steps = %d; give a positive number of steps", steps)
+		return nil, fmt.Errorf("%s: steps = %d; give a positive number of steps", name, steps)
 	}
 	if !(t1 > t0) || math.IsInf(t1-t0, 0) {
-		return nil, fmt.Errorf("sde.EulerMaruyama: need finite t0 < t1, got t0 = %v, t1 = %v", t0, t1)
+		return nil, fmt.Errorf("%s: need finite t0 < t1, got t0 = %v, t1 = %v", name, t0, t1)
 	}
 	n, d, err := points.Check(x0)
 	if err != nil {
-		return nil, fmt.Errorf("sde.EulerMaruyama: %w", err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	x := clonePoints(x0)
 	p := &Path{}
@@ -46,10 +69,15 @@ func EulerMaruyama(f vfield.Host, sigma float64, x0 [][]float64, t0, t1 float64,
 		p.Trajectory = [][][]float64{clonePoints(x)}
 	}
 	h := (t1 - t0) / float64(steps)
-	noise := sigma * math.Sqrt(h)
+	sqrtH := math.Sqrt(h)
 	for k := range steps {
 		t := t0 + float64(k)*h
-		v, err := f.Eval("sde.EulerMaruyama: drift", x, t, n, d)
+		gt := g(t)
+		if !(gt >= 0) || math.IsInf(gt, 0) {
+			return nil, fmt.Errorf("%s: the noise scale g(%g) = %v; it must be finite and >= 0", name, t, gt)
+		}
+		noise := gt * sqrtH
+		v, err := f.Eval(name+": drift", x, t, n, d)
 		if err != nil {
 			return nil, err
 		}
@@ -57,7 +85,7 @@ func EulerMaruyama(f vfield.Host, sigma float64, x0 [][]float64, t0, t1 float64,
 			for j := range d {
 				x[i][j] += h*v[i][j] + noise*rng.NormFloat64()
 				if math.IsNaN(x[i][j]) || math.IsInf(x[i][j], 0) {
-					return nil, fmt.Errorf("sde.EulerMaruyama: point %d became NaN/Inf at t = %g; reduce the step size (steps = %d)", i, t+h, steps)
+					return nil, fmt.Errorf("%s: point %d became NaN/Inf at t = %g; reduce the step size (steps = %d)", name, i, t+h, steps)
 				}
 			}
 		}
