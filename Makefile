@@ -17,7 +17,7 @@ VENV := $(or $(GOFM_VENV),$(HOME)/.local/share/gofm/venv)
 PY = $(shell if [ -x "$(VENV)/bin/python" ]; then echo "$(VENV)/bin/python"; else echo /usr/bin/python3; fi)
 OUT ?= out
 
-.PHONY: all install data run test vet unit kernel-check browser-test notebooks notebooks-quick lab bench table tune gpucheck fuzz docker-test
+.PHONY: all install data run test vet unit kernel-check browser-test notebooks notebooks-quick lab bench table tune pretrained gpucheck fuzz docker-test
 
 all: run
 
@@ -73,9 +73,17 @@ lab: install
 table:
 	$(GO) run ./cmd/fmtable -scale 2d -out $(OUT)/table
 
-## tune: the mnist-unet recipe's variants at equal training time (10 min each of measured step time), scored by FID-MNIST of the averaged weights with its floor: $(OUT)/tune/results.md (resumable; ~80 min on 2 cores).
+## tune: the mnist-unet recipe's variants at equal training time (10 min each of measured step time), scored by FID-MNIST of the averaged weights with its floor: $(OUT)/tune/results.md (resumable; ~95 min on 2 cores; docs/results/tune-mnist.md has a run).
 tune: data
 	$(GO) run ./cmd/fmtune -out $(OUT)/tune
+
+## pretrained: the shipped MNIST weights: trains mnist-unet for PRETRAINED_STEPS (about 62 minutes on 2 cores; resumable, checkpoints in $GOFM_RUNS or ~/.cache/gofm/runs/mnist-unet-pretrained), measures FID-MNIST and exports the averaged weights with their manifest to fmlib/pretrained/shipped.
+PRETRAINED_STEPS ?= 12000
+PRETRAINED_DIR ?= $(or $(GOFM_RUNS),$(HOME)/.cache/gofm/runs)/mnist-unet-pretrained
+pretrained: data
+	$(GO) run ./cmd/gofm train -preset mnist-unet -steps $(PRETRAINED_STEPS) -dir $(PRETRAINED_DIR) -no-images
+	$(GO) run ./cmd/gofm export -dir $(PRETRAINED_DIR) -name mnist-unet -out fmlib/pretrained/shipped -replace \
+		-command "make pretrained (gofm train -preset mnist-unet -steps $(PRETRAINED_STEPS))"
 
 ## bench: gofm against PyTorch 2.11.0 in one run: MLP train step, 10k-point forward pass and Dopri5 solve, U-Net train step, go peak memory (~5 min on 2 cores). PyTorch: a venv of its own from PyPI (scripts/bench-venv.sh; ~3 GB of CUDA wheels, once); without it the Go side runs alone and says why.
 bench:
