@@ -86,6 +86,17 @@ type MLPConfig struct {
 	// fused activation ops, each with its own gradient. It may still matter
 	// on other backends. Ignored for "selu", which no backend fuses.
 	FusedActivation bool
+
+	// PlainOps builds every layer from plain graph ops (a matrix product, a
+	// bias add and the activation's elementwise formula) instead of the
+	// backend's fused dense and activation ops, and feeds a scalar time as a
+	// per-row column. Same variables, same function. GoMLX cannot
+	// differentiate the gradients of the fused ops again, so set it when a
+	// loss differentiates the network twice: maximum likelihood of a
+	// continuous normalizing flow, whose loss holds the divergence (first
+	// derivatives in x) and is then differentiated in the weights
+	// (likelihood.FixedStepLogProb). It costs speed otherwise.
+	PlainOps bool
 }
 
 // Resolved returns a copy of c with every zero-valued field replaced by its
@@ -243,6 +254,9 @@ func MLP(scope *model.Scope, x, t *graph.Node, cfg MLPConfig) *graph.Node {
 	default:
 		exceptions.Panicf("models.MLP: t must be a scalar or have shape [%d] or [%d, 1] (x is %s), got %s", b, b, x.Shape(), t.Shape())
 	}
+	if r.PlainOps {
+		return plainMLP(scope, x, t, r)
+	}
 	act := activations[strings.ToLower(r.Activation)]
 	fusable := act.ToBackend().Type != compute.ActivationNone
 	fuse := r.FusedActivation && fusable
@@ -325,4 +339,48 @@ func applyDense(h, w, b *graph.Node, act activation.Type, epi bool) *graph.Node 
 		return denseEpilogue(h, w, b, act)
 	}
 	return nn.Dense(h, w, b, compute.DenseLayoutInputOutputs, act)
+}
+
+// plainMLP is MLP from plain graph ops (MLPConfig.PlainOps): every layer is
+// act(h W + b) on [x, embed(t)], with the variables of the fused version.
+func plainMLP(scope *model.Scope, x, t *graph.Node, r MLPConfig) *graph.Node {
+	b, d := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
+	if t.Rank() == 0 {
+		t = graph.BroadcastToDims(t, b)
+	}
+	h := graph.Concatenate([]*graph.Node{x, TimeEmbedding(t, r.Frequencies())}, 1)
+	name := strings.ToLower(r.Activation)
+	for i, w := range r.Hidden {
+		h = plainActivation(name, plainDense(scope.At("layer_%d", i), h, w))
+	}
+	return plainDense(scope.At("output"), h, d)
+}
+
+// plainDense is h W + b with denseLayer's variables, as a matrix product
+// and an add.
+func plainDense(scope *model.Scope, h *graph.Node, out int) *graph.Node {
+	g := h.Graph()
+	in := h.Shape().Dimensions[h.Rank()-1]
+	w := scope.VariableWithShape("weights", shapes.Make(h.DType(), in, out)).NodeValue(g)
+	bias := scope.VariableWithShape("biases", shapes.Make(h.DType(), out)).NodeValue(g)
+	return graph.Add(graph.MatMul(h, w), graph.Reshape(bias, 1, out))
+}
+
+// plainActivation is the activation's formula in elementwise graph ops.
+func plainActivation(name string, x *graph.Node) *graph.Node {
+	switch name {
+	case "silu":
+		return graph.Mul(x, graph.Sigmoid(x))
+	case "relu":
+		return graph.Max(x, graph.ZerosLike(x))
+	case "gelu":
+		return graph.Mul(x, graph.MulScalar(graph.AddScalar(graph.Erf(graph.DivScalar(x, math.Sqrt2)), 1), 0.5))
+	case "tanh":
+		return graph.Tanh(x)
+	case "selu":
+		pos := graph.GreaterThan(x, graph.ZerosLike(x))
+		return graph.MulScalar(graph.Where(pos, x, graph.MulScalar(graph.MinusOne(graph.Exp(x)), activation.SeluAlpha)), activation.SeluScale)
+	}
+	exceptions.Panicf("models.MLP: unknown activation %q; use one of %v", name, Activations())
+	return nil
 }
