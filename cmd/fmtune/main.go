@@ -229,21 +229,8 @@ func tune(ctx context.Context, be compute.Backend, v variant, budget time.Durati
 	if err != nil {
 		return err
 	}
-	held, err := m.HeldOut(2*n, 1)
-	if err != nil {
-		return err
-	}
-	floor, err := cls.FID(held[:n], held[n:])
-	if err != nil {
-		return err
-	}
 	// Midpoint with 16 steps (NFE 32), the sampler notebook 09 checks.
-	opts := ode.Options{Method: ode.Midpoint, Steps: 16}
-	sol, err := m.Sample(n, 3, opts)
-	if err != nil {
-		return err
-	}
-	fid, err := cls.FID(held[:n], sol.X)
+	fid, floor, err := m.FIDWithFloor(cls, n, ode.Options{Method: ode.Midpoint, Steps: 16})
 	if err != nil {
 		return err
 	}

@@ -490,20 +490,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		held, err := m.HeldOut(2**n, 1)
-		if err != nil {
-			return err
-		}
-		floor, err := cls.FID(held[:*n], held[*n:])
-		if err != nil {
-			return err
-		}
-		opts := ode.Options{Method: ode.Midpoint, Steps: 16}
-		sol, err := m.Sample(*n, 3, opts)
-		if err != nil {
-			return err
-		}
-		fid, err := cls.FID(held[:*n], sol.X)
+		fid, floor, err := m.FIDWithFloor(cls, *n, ode.Options{Method: ode.Midpoint, Steps: 16})
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package recipe_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -273,5 +274,37 @@ func TestID(t *testing.T) {
 	c.LearningRate *= 2
 	if a.ID() != b.ID() || a.ID() == c.ID() || len(a.ID()) != 8 {
 		t.Errorf("IDs %s %s %s: want equal for a step change, different for a learning-rate change, 8 digits", a.ID(), b.ID(), c.ID())
+	}
+}
+
+// recordingScorer remembers what FIDWithFloor asked it to compare.
+type recordingScorer struct{ calls [][2][][]float64 }
+
+func (r *recordingScorer) FID(real, gen [][]float64) (float64, error) {
+	r.calls = append(r.calls, [2][][]float64{real, gen})
+	return float64(len(r.calls)), nil
+}
+
+// The floor compares n held-out points with n others; the score compares
+// the same first n with n samples of seed 3.
+func TestFIDWithFloor(t *testing.T) {
+	m, err := recipe.Open(testbe.Go(t), tiny(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := ode.Options{Method: ode.Euler, Steps: 2}
+	var s recordingScorer
+	fid, floor, err := m.FIDWithFloor(&s, 20, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, _ := m.HeldOut(40, 1)
+	sol, _ := m.Sample(20, 3, opts)
+	if floor != 1 || fid != 2 || len(s.calls) != 2 {
+		t.Fatalf("fid %g, floor %g after %d calls", fid, floor, len(s.calls))
+	}
+	same := func(a, b [][]float64) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
+	if !same(s.calls[0][0], held[:20]) || !same(s.calls[0][1], held[20:]) || !same(s.calls[1][0], held[:20]) || !same(s.calls[1][1], sol.X) {
+		t.Error("the floor or the score compared other points than held-out against held-out, then held-out against samples")
 	}
 }
