@@ -39,9 +39,10 @@ notebooks-quick:
 	$(GO) run ./cmd/nbrun -quick -out $(OUT)/notebooks-quick
 
 ## test: gofmt and vet, unit tests (with the fuzz targets' seed corpora), the kernel protocol check,
-## every notebook in quick mode (09 and 10 read MNIST, so it fetches the data first, as run does)
-## and the JupyterLab browser test.
-test: install data vet unit kernel-check notebooks-quick browser-test
+## every notebook in quick mode (09 and 10 read MNIST, so it fetches the data first, as run does),
+## the JupyterLab browser test, and every notebook in full mode: what the main job (make run) runs,
+## so a failing main job fails the tests (~25 minutes on 2 cores in all).
+test: install data vet unit kernel-check notebooks-quick browser-test notebooks
 
 vet:
 	@bad=$$("$$($(GO) env GOROOT)/bin/gofmt" -l .); if [ -n "$$bad" ]; then echo "gofmt would change these files (run gofmt -w on them):"; echo "$$bad"; exit 1; fi
