@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofm/gofm/fmlib/backend"
 	"github.com/gofm/gofm/fmlib/classifier"
+	"github.com/gofm/gofm/fmlib/guidance"
 	"github.com/gofm/gofm/fmlib/ode"
 	"github.com/gofm/gofm/fmlib/plots"
 	"github.com/gofm/gofm/fmlib/pretrained"
@@ -53,6 +54,65 @@ func (f *modelFlags) register(fs *flag.FlagSet, training bool) {
 	fs.Int64Var(&f.steps, "steps", 0, "total training steps (0 = the preset's); a resumed run continues up to this count")
 	fs.IntVar(&f.batch, "batch", 0, "batch size (0 = the preset's)")
 	fs.Float64Var(&f.lr, "lr", 0, "Adam learning rate (0 = the preset's)")
+}
+
+// condFlags are the flags of sample and eval that pick what a
+// class-conditional model samples.
+type condFlags struct {
+	label    string
+	guidance float64
+	set      map[string]bool // the flags given on the command line
+}
+
+func (c *condFlags) register(fs *flag.FlagSet, allowAll bool) {
+	all := ""
+	if allowAll {
+		all = `, or "all" for one class per sample in turn`
+	}
+	fs.StringVar(&c.label, "label", "", "class-conditional models (mnist-cond, 8gaussians-cond): the class to sample, 0 to K-1 (a digit for mnist-cond)"+all+"; without it the model's unconditional field (its null label K)")
+	fs.Float64Var(&c.guidance, "guidance", 0, "class-conditional models: classifier-free guidance scale w >= 0 of v = (1+w) v(x | label) - w v(x): 0 is the conditional model, 1 to 4 sharpens (libraries that write (1-w') v(x) + w' v(x | label) call 1+w their scale); needs -label")
+}
+
+// parsed records which flags were given; call it after parse.
+func (c *condFlags) parsed(fs *flag.FlagSet) error {
+	c.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
+	if c.set["guidance"] && (math.IsNaN(c.guidance) || math.IsInf(c.guidance, 0) || c.guidance < 0) {
+		return fmt.Errorf("-guidance %g: give a finite scale w >= 0 (0: the conditional model without guidance; 1 to 4 sharpens samples towards their class)", c.guidance)
+	}
+	if c.set["guidance"] && !c.set["label"] {
+		return fmt.Errorf("-guidance pushes samples of a class away from the unconditional field: give the class with -label too (e.g. -label 7 -guidance %g)", c.guidance)
+	}
+	return nil
+}
+
+// apply sets m's condition from the flags for n samples; it returns the
+// labels used (nil: none given) for pictures.
+func (c *condFlags) apply(m *recipe.Model, n int) ([]int, error) {
+	if !c.set["label"] && !c.set["guidance"] {
+		return nil, nil
+	}
+	k := m.Config.Classes()
+	if k == 0 {
+		return nil, fmt.Errorf("-label and -guidance are for class-conditional models, and %s is unconditional: train a conditional preset (gofm train -preset mnist-cond, or 8gaussians-cond) and sample that", m.Config.Name)
+	}
+	var labels []int
+	if c.label == "all" {
+		labels = make([]int, n)
+		for i := range labels {
+			labels[i] = i % k
+		}
+	} else {
+		y, err := strconv.Atoi(strings.TrimSpace(c.label))
+		if err != nil {
+			return nil, fmt.Errorf("-label %q: give a class 0 to %d (or %d, the null label, for the unconditional field)", c.label, k-1, k)
+		}
+		labels = []int{y}
+	}
+	if err := m.SetCondition(guidance.Condition{Labels: labels, Scale: c.guidance}); err != nil {
+		return nil, fmt.Errorf("-label %s -guidance %g: %w", c.label, c.guidance, err)
+	}
+	return labels, nil
 }
 
 // trained returns the set-up recorded in the directory (-dir, or runs/PRESET),
@@ -243,12 +303,25 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if cfg.IsImage() {
 		n = 64
 	}
+	var labels []int
+	if k := cfg.Classes(); k > 0 { // one class per sample in turn, no guidance
+		if cfg.IsImage() {
+			n = 8 * k
+		}
+		labels = make([]int, n)
+		for i := range labels {
+			labels[i] = i % k
+		}
+		if err := m.SetCondition(guidance.Condition{Labels: labels}); err != nil {
+			return err
+		}
+	}
 	sol, err := m.Sample(n, cfg.Seed, ode.Options{Method: ode.Dopri5, Atol: 1e-5, Rtol: 1e-5})
 	if err != nil {
 		return err
 	}
 	out := filepath.Join(dir, "samples.png")
-	if err := writeSamples(cfg, sol.X, out, fmt.Sprintf("%s: %d samples, Dopri5 (NFE %d)", cfg.Name, n, sol.Stats.NFE)); err != nil {
+	if err := writeSamples(cfg, sol.X, labels, out, fmt.Sprintf("%s: %d samples, Dopri5 (NFE %d)", cfg.Name, n, sol.Stats.NFE)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(dir, "loss.png"), out)
@@ -276,16 +349,31 @@ func writeLoss(m *recipe.Model, path string) error {
 	return plots.SavePNG(p, path, 640, 400)
 }
 
-func writeSamples(cfg recipe.Config, x [][]float64, path, title string) error {
+// writeSamples draws x as an image grid or a scatter plot. With one label
+// per sample (labels of length len(x), cycling through the classes) an
+// image grid has one class per column and a scatter one colour per class.
+func writeSamples(cfg recipe.Config, x [][]float64, labels []int, path, title string) error {
+	perSample := len(labels) == len(x) && len(x) > 1
 	if cfg.IsImage() {
 		h, w, ch := cfg.ImageShape()
-		b, err := plots.ImageGridPNG(x, h, w, ch, 8, plots.GridOptions{Scale: 2})
+		cols := 8
+		if k := cfg.Classes(); perSample && k > 0 {
+			cols = k
+		}
+		b, err := plots.ImageGridPNG(x, h, w, ch, cols, plots.GridOptions{Scale: 2})
 		if err != nil {
 			return err
 		}
 		return os.WriteFile(path, b, 0o644)
 	}
-	p, err := plots.Scatter(plots.Options{Title: title, Equal: true, NoLegend: true, MarkerRadius: 1}, plots.PointSet{Points: x})
+	sets := []plots.PointSet{{Points: x}}
+	if k := cfg.Classes(); perSample && k > 0 {
+		sets = make([]plots.PointSet, k)
+		for i, p := range x {
+			sets[labels[i]%k].Points = append(sets[labels[i]%k].Points, p)
+		}
+	}
+	p, err := plots.Scatter(plots.Options{Title: title, Equal: true, NoLegend: true, MarkerRadius: 1}, sets...)
 	if err != nil {
 		return err
 	}
@@ -326,7 +414,12 @@ func cmdSample(args []string, stdout, stderr io.Writer) error {
 	tol := fs.Float64("tol", 1e-5, "Dopri5 absolute and relative tolerance")
 	out := fs.String("out", "samples.png", "PNG file to write")
 	csvPath := fs.String("csv", "", "also write the samples as CSV (one row per sample)")
+	var cf condFlags
+	cf.register(fs, true)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cf.parsed(fs); err != nil {
 		return err
 	}
 	opts, err := solverOptions(*solver, *nfe, *tol)
@@ -342,20 +435,31 @@ func cmdSample(args []string, stdout, stderr io.Writer) error {
 		*n = 2000
 		if cfg.IsImage() {
 			*n = 64
+			if k := cfg.Classes(); k > 0 && cf.label == "all" {
+				*n = 8 * k
+			}
 		}
 	}
 	if *n < 1 {
 		return fmt.Errorf("-n %d: give a positive number of samples", *n)
 	}
+	labels, err := cf.apply(m, *n)
+	if err != nil {
+		return err
+	}
 	sol, err := m.Sample(*n, cfg.Seed, opts)
 	if err != nil {
 		return err
 	}
-	title := fmt.Sprintf("%s at step %d: %s, NFE %d", cfg.Name, m.Run().Step(), *solver, sol.Stats.NFE)
-	if err := writeSamples(cfg, sol.X, *out, title); err != nil {
+	what := ""
+	if labels != nil {
+		what = ", " + conditionText(cf)
+	}
+	title := fmt.Sprintf("%s at step %d: %s, NFE %d%s", cfg.Name, m.Run().Step(), *solver, sol.Stats.NFE, what)
+	if err := writeSamples(cfg, sol.X, labels, *out, title); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d samples (%s, NFE %d) written to %s\n", *n, *solver, sol.Stats.NFE, *out)
+	fmt.Fprintf(stdout, "%d samples (%s, NFE %d%s) written to %s\n", *n, *solver, sol.Stats.NFE, what, *out)
 	if *csvPath != "" {
 		if err := writeCSV(*csvPath, sol.X); err != nil {
 			return err
@@ -363,6 +467,14 @@ func cmdSample(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "wrote %s\n", *csvPath)
 	}
 	return nil
+}
+
+// conditionText describes the condition of the flags, e.g. "label 7, guidance 2".
+func conditionText(cf condFlags) string {
+	if cf.label == "all" {
+		return fmt.Sprintf("every class in turn, guidance %g", cf.guidance)
+	}
+	return fmt.Sprintf("label %s, guidance %g", cf.label, cf.guidance)
 }
 
 func writeCSV(path string, x [][]float64) error {
@@ -403,14 +515,26 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&eo.Tol, "tol", 1e-5, "Dopri5 absolute and relative tolerance (the paper's 1e-5)")
 	fs.Uint64Var(&eo.Seed, "eval-seed", 1, "seed of the evaluation's noise, held-out draws and probes")
 	clsDir := fs.String("classifier", classifier.DefaultDir(), "images: folder of the digit classifier for FID-MNIST (trained there on first use, about a minute; \"none\" skips FID)")
+	var cf condFlags
+	cf.register(fs, false)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if err := cf.parsed(fs); err != nil {
+		return err
+	}
+	if cf.label == "all" {
+		return fmt.Errorf("-label all: eval compares the samples of one class with held-out data of that class; give one class (or leave -label out for the unconditional field)")
 	}
 	m, err := mf.load(stdout)
 	if err != nil {
 		return err
 	}
 	cfg := m.Config
+	labels, err := cf.apply(m, 1)
+	if err != nil {
+		return err
+	}
 	if m.Config.IsImage() && *clsDir != "none" {
 		cls, err := classifier.LoadOrTrainMNIST(m.Backend(), *clsDir, classifier.Config{})
 		if err != nil {
@@ -422,7 +546,11 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s at step %d (%.1f s):\n", cfg.Name, m.Run().Step(), r.Seconds)
+	what := ""
+	if labels != nil {
+		what = ", " + conditionText(cf) + " (against held-out data of the class)"
+	}
+	fmt.Fprintf(stdout, "%s at step %d%s (%.1f s):\n", cfg.Name, m.Run().Step(), what, r.Seconds)
 	fmt.Fprintf(stdout, "  NFE (Dopri5, tol %g): %.1f +- %.1f\n", eo.Tol, r.NFE, nanZero(r.NFEStdErr))
 	fmt.Fprintf(stdout, "  NLL: %.4f +- %.4f %s\n", r.NLL, nanZero(r.NLLStdErr), r.NLLUnit)
 	if !math.IsNaN(r.Energy) {

@@ -7,6 +7,8 @@
 //	gofm sample -preset checkerboard -n 2000 -solver midpoint -nfe 20 -out samples.png
 //	gofm eval   -preset checkerboard
 //	gofm sample -pretrained mnist-unet -out digits.png   # the weights shipped with gofm
+//	gofm train  -preset mnist-cond                       # class-conditional (digit labels, label dropout 0.1)
+//	gofm sample -preset mnist-cond -label 7 -guidance 2  # sevens, classifier-free guidance w = 2
 //
 // Run "gofm help" or "gofm COMMAND -help" for every flag.
 package main

@@ -25,9 +25,9 @@ func TestHelpAndUsage(t *testing.T) {
 	// Every command documents each of its flags.
 	for cmd, flags := range map[string][]string{
 		"train":  {"-preset", "-dir", "-steps", "-batch", "-lr", "-seed", "-quick", "-objective", "-path", "-coupling", "-hidden", "-no-images"},
-		"sample": {"-preset", "-dir", "-n", "-solver", "-nfe", "-tol", "-out", "-csv", "-pretrained", "-raw"},
+		"sample": {"-preset", "-dir", "-n", "-solver", "-nfe", "-tol", "-out", "-csv", "-pretrained", "-raw", "-label", "-guidance"},
 		"export": {"-dir", "-name", "-out", "-command", "-n", "-classifier", "-replace"},
-		"eval":   {"-preset", "-dir", "-n", "-nll-points", "-k", "-tol", "-eval-seed", "-classifier"},
+		"eval":   {"-preset", "-dir", "-n", "-nll-points", "-k", "-tol", "-eval-seed", "-classifier", "-label", "-guidance"},
 	} {
 		code, _, errOut := runCmd(t, cmd, "-help")
 		if code != 0 {
@@ -104,5 +104,63 @@ func TestTrainSampleEval(t *testing.T) {
 	code, out, errOut = runCmd(t, "eval", "-dir", dir, "-n", "100", "-nll-points", "20", "-tol", "1e-3")
 	if code != 0 || !strings.Contains(out, "at step 30") || !strings.Contains(out, "energy distance") || !strings.Contains(out, "nats") {
 		t.Fatalf("eval: code %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// A class-conditional preset end to end: train, sample one class with
+// guidance and every class in turn, evaluate one class; and every bad
+// -label or -guidance is an error that says what to do.
+func TestConditional(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cond")
+	code, out, errOut := runCmd(t, "train", "-preset", "8gaussians-cond", "-dir", dir, "-hidden", "16,16", "-batch", "64", "-steps", "20")
+	if code != 0 || !strings.Contains(out, "conditional on 8 classes (label dropout 0.1)") {
+		t.Fatalf("train: code %d\n%s\n%s", code, out, errOut)
+	}
+	png := filepath.Join(t.TempDir(), "s.png")
+	code, out, errOut = runCmd(t, "sample", "-dir", dir, "-n", "40", "-solver", "midpoint", "-nfe", "4", "-label", "3", "-guidance", "2", "-out", png)
+	if code != 0 || !strings.Contains(out, "label 3, guidance 2") {
+		t.Fatalf("sample -label 3 -guidance 2: code %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, "sample", "-dir", dir, "-n", "40", "-solver", "euler", "-nfe", "2", "-label", "all", "-out", png)
+	if code != 0 || !strings.Contains(out, "every class in turn") {
+		t.Fatalf("sample -label all: code %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, "eval", "-dir", dir, "-n", "50", "-nll-points", "10", "-tol", "1e-3", "-label", "5")
+	if code != 0 || !strings.Contains(out, "label 5, guidance 0 (against held-out data of the class)") {
+		t.Fatalf("eval -label 5: code %d\n%s\n%s", code, out, errOut)
+	}
+	plain := filepath.Join(t.TempDir(), "plain")
+	if code, out, errOut := runCmd(t, "train", "-preset", "moons", "-dir", plain, "-hidden", "8", "-steps", "2", "-no-images"); code != 0 {
+		t.Fatalf("train moons: code %d\n%s\n%s", code, out, errOut)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sample", "-dir", plain, "-label", "1"}, "moons is unconditional: train a conditional preset (gofm train -preset mnist-cond"},
+		{[]string{"eval", "-dir", plain, "-label", "1", "-guidance", "1"}, "moons is unconditional"},
+		{[]string{"sample", "-dir", dir, "-label", "8", "-guidance", "1"}, ""}, // the null label: allowed
+		{[]string{"sample", "-dir", dir, "-label", "9"}, "label 9 is outside the model's classes; use 0 to 7"},
+		{[]string{"sample", "-dir", dir, "-label", "-1"}, "label -1 is outside"},
+		{[]string{"sample", "-dir", dir, "-label", "seven"}, `-label "seven": give a class 0 to 7`},
+		{[]string{"sample", "-dir", dir, "-label", "3", "-guidance", "-1"}, "-guidance -1: give a finite scale w >= 0"},
+		{[]string{"sample", "-dir", dir, "-label", "3", "-guidance", "NaN"}, "-guidance NaN: give a finite scale w >= 0"},
+		{[]string{"sample", "-dir", dir, "-guidance", "2"}, "give the class with -label too"},
+		{[]string{"eval", "-dir", dir, "-label", "all"}, "give one class"},
+	} {
+		args := append(c.args, "-n", "10", "-out", png)
+		if c.args[0] == "eval" {
+			args = append(c.args, "-n", "10", "-nll-points", "2", "-tol", "1e-2")
+		}
+		code, _, errOut := runCmd(t, args...)
+		if c.want == "" {
+			if code != 0 {
+				t.Errorf("%v: code %d, stderr %q", c.args, code, errOut)
+			}
+			continue
+		}
+		if code != 1 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: code %d, stderr %q; want code 1 and %q", c.args, code, errOut, c.want)
+		}
 	}
 }

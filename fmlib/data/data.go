@@ -29,20 +29,35 @@ const (
 // Dim is the dimension of every toy dataset.
 const Dim = 2
 
-// generator fills flat (length 2n) with n points drawn from rng.
-type generator func(flat []float64, rng *rand.Rand)
+// generator fills flat (length 2n) with n points drawn from rng and, when
+// labels is not nil (length n), each point's class. The draws from rng do
+// not depend on labels, so labelled and plain data of one stream are the
+// same points.
+type generator func(flat []float64, labels []int, rng *rand.Rand)
 
 type dataset struct {
-	gen    generator
-	stream uint64 // second PCG word, so that equal seeds give unrelated datasets
+	gen     generator
+	stream  uint64 // second PCG word, so that equal seeds give unrelated datasets
+	classes int    // number of classes the generator labels its points with
 }
 
 var registry = map[string]dataset{
-	"moons":        {func(f []float64, r *rand.Rand) { moons(f, r, MoonsNoise) }, 0x6d6f6f6e73},
-	"8gaussians":   {func(f []float64, r *rand.Rand) { eightGaussians(f, r, EightGaussiansStd) }, 0x3867617573},
-	"checkerboard": {checkerboard, 0x636865636b},
-	"spirals":      {func(f []float64, r *rand.Rand) { spirals(f, r, SpiralsNoise) }, 0x7370697261},
-	"circles":      {func(f []float64, r *rand.Rand) { circles(f, r, CirclesNoise) }, 0x636972636c},
+	"moons":        {func(f []float64, l []int, r *rand.Rand) { moons(f, l, r, MoonsNoise) }, 0x6d6f6f6e73, 2},
+	"8gaussians":   {func(f []float64, l []int, r *rand.Rand) { eightGaussians(f, l, r, EightGaussiansStd) }, 0x3867617573, 8},
+	"checkerboard": {checkerboard, 0x636865636b, 8},
+	"spirals":      {func(f []float64, l []int, r *rand.Rand) { spirals(f, l, r, SpiralsNoise) }, 0x7370697261, 2},
+	"circles":      {func(f []float64, l []int, r *rand.Rand) { circles(f, l, r, CirclesNoise) }, 0x636972636c, 2},
+}
+
+// Classes returns the number of classes the named dataset labels its points
+// with (see the package documentation for what each class is), or an error
+// for an unknown name.
+func Classes(name string) (int, error) {
+	ds, err := lookup(name, 1)
+	if err != nil {
+		return 0, err
+	}
+	return ds.classes, nil
 }
 
 // Names returns the dataset names accepted by Generate and Sample, sorted.
@@ -73,7 +88,32 @@ func Generate(name string, n int, seed uint64) ([][]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	return build(n, ds.gen, rand.New(rand.NewPCG(seed, ds.stream))), nil
+	return build(n, ds.gen, nil, rand.New(rand.NewPCG(seed, ds.stream))), nil
+}
+
+// GenerateLabeled is Generate with the class of every point (0 to
+// Classes(name)-1): the same points as Generate(name, n, seed).
+func GenerateLabeled(name string, n int, seed uint64) ([][]float64, []int, error) {
+	ds, err := lookup(name, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	labels := make([]int, n)
+	return build(n, ds.gen, labels, rand.New(rand.NewPCG(seed, ds.stream))), labels, nil
+}
+
+// SampleLabeled is Sample with the class of every point (0 to
+// Classes(name)-1): the same points as Sample with an equal rng.
+func SampleLabeled(name string, n int, rng *rand.Rand) ([][]float64, []int, error) {
+	ds, err := lookup(name, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rng == nil {
+		return nil, nil, fmt.Errorf("data: SampleLabeled(%q): rng is nil; use rand.New(rand.NewPCG(seed, 0)) or GenerateLabeled with a seed", name)
+	}
+	labels := make([]int, n)
+	return build(n, ds.gen, labels, rng), labels, nil
 }
 
 // Sample returns n points of the named dataset drawn from rng (which must not
@@ -86,7 +126,7 @@ func Sample(name string, n int, rng *rand.Rand) ([][]float64, error) {
 	if rng == nil {
 		return nil, fmt.Errorf("data: Sample(%q): rng is nil; use rand.New(rand.NewPCG(seed, 0)) or Generate with a seed", name)
 	}
-	return build(n, ds.gen, rng), nil
+	return build(n, ds.gen, nil, rng), nil
 }
 
 // Moons returns n points of the two-moons distribution (see the package doc).
@@ -105,9 +145,9 @@ func Spirals(n int, seed uint64) ([][]float64, error) { return Generate("spirals
 func Circles(n int, seed uint64) ([][]float64, error) { return Generate("circles", n, seed) }
 
 // build allocates the point set (one backing array) and fills it.
-func build(n int, gen generator, rng *rand.Rand) [][]float64 {
+func build(n int, gen generator, labels []int, rng *rand.Rand) [][]float64 {
 	flat := make([]float64, Dim*n)
-	gen(flat, rng)
+	gen(flat, labels, rng)
 	rows := make([][]float64, n)
 	for i := range rows {
 		rows[i] = flat[Dim*i : Dim*i+Dim : Dim*i+Dim]
@@ -117,16 +157,19 @@ func build(n int, gen generator, rng *rand.Rand) [][]float64 {
 
 // moons: upper moon (cos θ, sin θ), lower moon (1 - cos θ, 0.5 - sin θ) in the
 // unit construction, then x -> 2x - (1, 0.5). The noise is added after scaling.
-// Each point picks its moon with a fair coin, so points are i.i.d.
-func moons(flat []float64, rng *rand.Rand, noise float64) {
+// Each point picks its moon with a fair coin, so points are i.i.d. Class 0
+// is the upper moon, 1 the lower.
+func moons(flat []float64, labels []int, rng *rand.Rand, noise float64) {
 	for i := 0; i < len(flat)/2; i++ {
 		s, c := math.Sincos(math.Pi * rng.Float64())
 		var x, y float64
-		if rng.Uint64()&1 == 0 {
+		k := int(rng.Uint64() & 1)
+		if k == 0 {
 			x, y = c, s
 		} else {
 			x, y = 1-c, 0.5-s
 		}
+		setLabel(labels, i, k)
 		flat[2*i] = 2*x - 1 + noise*rng.NormFloat64()
 		flat[2*i+1] = 2*y - 0.5 + noise*rng.NormFloat64()
 	}
@@ -140,9 +183,19 @@ var eightCentres = func() (c [8][2]float64) {
 	return
 }()
 
-func eightGaussians(flat []float64, rng *rand.Rand, std float64) {
+// setLabel records the class of point i when labels are asked for.
+func setLabel(labels []int, i, k int) {
+	if labels != nil {
+		labels[i] = k
+	}
+}
+
+// eightGaussians: class k is the component centred at angle k pi/4.
+func eightGaussians(flat []float64, labels []int, rng *rand.Rand, std float64) {
 	for i := 0; i < len(flat)/2; i++ {
-		c := eightCentres[rng.IntN(8)]
+		k := rng.IntN(8)
+		setLabel(labels, i, k)
+		c := eightCentres[k]
 		flat[2*i] = EightGaussiansRadius*c[0] + std*rng.NormFloat64()
 		flat[2*i+1] = EightGaussiansRadius*c[1] + std*rng.NormFloat64()
 	}
@@ -150,10 +203,12 @@ func eightGaussians(flat []float64, rng *rand.Rand, std float64) {
 
 // checkerboard: pick one of the 8 black squares uniformly, then a uniform point
 // inside it. Square k = 0..7 has column a = k%4 and row b = 2*(k/4) + a%2, so
-// a + b is even and all 8 black squares are reached; coordinates are shifted by -2.
-func checkerboard(flat []float64, rng *rand.Rand) {
+// a + b is even and all 8 black squares are reached; coordinates are shifted
+// by -2. Class k is square k.
+func checkerboard(flat []float64, labels []int, rng *rand.Rand) {
 	for i := 0; i < len(flat)/2; i++ {
 		k := rng.IntN(8)
+		setLabel(labels, i, k)
 		a := k % 4             // column 0..3
 		b := 2*(k/4) + (a % 2) // row 0..3 with the same parity as a
 		flat[2*i] = float64(a-2) + rng.Float64()
@@ -161,27 +216,32 @@ func checkerboard(flat []float64, rng *rand.Rand) {
 	}
 }
 
-// spirals: θ = 3π sqrt(u), r = θ/π; a fair coin picks the second arm (rotated by π).
-func spirals(flat []float64, rng *rand.Rand, noise float64) {
+// spirals: θ = 3π sqrt(u), r = θ/π; a fair coin picks the second arm
+// (rotated by π, class 1).
+func spirals(flat []float64, labels []int, rng *rand.Rand, noise float64) {
 	for i := 0; i < len(flat)/2; i++ {
 		theta := 3 * math.Pi * math.Sqrt(rng.Float64())
 		r := theta / math.Pi
 		s, c := math.Sincos(theta)
-		if rng.Uint64()&1 == 1 {
+		k := int(rng.Uint64() & 1)
+		if k == 1 {
 			r = -r
 		}
+		setLabel(labels, i, k)
 		flat[2*i] = r*c + noise*rng.NormFloat64()
 		flat[2*i+1] = r*s + noise*rng.NormFloat64()
 	}
 }
 
-// circles: a fair coin picks the inner or the outer circle.
-func circles(flat []float64, rng *rand.Rand, noise float64) {
+// circles: a fair coin picks the inner (class 0) or the outer (class 1) circle.
+func circles(flat []float64, labels []int, rng *rand.Rand, noise float64) {
 	for i := 0; i < len(flat)/2; i++ {
 		r := CirclesInner
-		if rng.Uint64()&1 == 1 {
+		k := int(rng.Uint64() & 1)
+		if k == 1 {
 			r = CirclesOuter
 		}
+		setLabel(labels, i, k)
 		s, c := math.Sincos(2 * math.Pi * rng.Float64())
 		flat[2*i] = r*c + noise*rng.NormFloat64()
 		flat[2*i+1] = r*s + noise*rng.NormFloat64()

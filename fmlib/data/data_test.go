@@ -151,14 +151,14 @@ func TestGeometryNoiseFree(t *testing.T) {
 		fill     func([]float64, *rand.Rand)
 		residual func(x, y float64) (float64, bool)
 	}{
-		{"moons", func(f []float64, r *rand.Rand) { moons(f, r, 0) }, arcResidual},
-		{"spirals", func(f []float64, r *rand.Rand) { spirals(f, r, 0) }, func(x, y float64) (float64, bool) {
+		{"moons", func(f []float64, r *rand.Rand) { moons(f, nil, r, 0) }, arcResidual},
+		{"spirals", func(f []float64, r *rand.Rand) { spirals(f, nil, r, 0) }, func(x, y float64) (float64, bool) {
 			if math.Hypot(x, y) > 3+exact {
 				return math.Inf(1), false
 			}
 			return spiralResidual(x, y)
 		}},
-		{"circles", func(f []float64, r *rand.Rand) { circles(f, r, 0) }, func(x, y float64) (float64, bool) {
+		{"circles", func(f []float64, r *rand.Rand) { circles(f, nil, r, 0) }, func(x, y float64) (float64, bool) {
 			r := math.Hypot(x, y)
 			a, b := math.Abs(r-CirclesInner), math.Abs(r-CirclesOuter)
 			return math.Min(a, b), a < b
@@ -318,5 +318,82 @@ func BenchmarkGenerate1e6(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestLabeled checks that the labelled generators return the very points of
+// the plain ones, with classes drawn uniformly and (where the geometry
+// decides it) the class the point's position says.
+func TestLabeled(t *testing.T) {
+	const n = 20000
+	// where returns the class a point's position implies, or -1 where the
+	// classes overlap (moons, spirals: no check).
+	cases := []struct {
+		name    string
+		classes int
+		where   func(x, y float64) int
+		minHit  float64 // fraction of points whose position must agree with the label
+		why     string
+	}{
+		{"8gaussians", 8, func(x, y float64) int {
+			k := int(math.Round(math.Atan2(y, x) / (math.Pi / 4)))
+			return (k + 8) % 8
+		}, 0.999, "neighbouring centres are 1.53 apart, 3.8 std each side: P(wrong sector) ~ 1e-4"},
+		{"checkerboard", 8, func(x, y float64) int {
+			a, b := int(math.Floor(x))+2, int(math.Floor(y))+2
+			return a + 4*(b/2)
+		}, 1, "squares do not overlap"},
+		{"circles", 2, func(x, y float64) int {
+			if math.Hypot(x, y) < 1.5 {
+				return 0
+			}
+			return 1
+		}, 1, "radii 1 and 2, noise 0.08: 6 std from the midway radius"},
+		{"moons", 2, nil, 0, "the moons overlap within their noise"},
+		{"spirals", 2, nil, 0, "the arms are 1 apart, but the centre mixes them"},
+	}
+	for _, c := range cases {
+		k, err := Classes(c.name)
+		if err != nil || k != c.classes {
+			t.Fatalf("%s: Classes = %d, %v; want %d", c.name, k, err, c.classes)
+		}
+		plain, _ := Generate(c.name, n, 5)
+		x, y, err := GenerateLabeled(c.name, n, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		xs, ys, err := SampleLabeled(c.name, n, rand.New(rand.NewPCG(5, registry[c.name].stream)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := make([]int, k)
+		hit := 0
+		for i := range x {
+			if x[i][0] != plain[i][0] || x[i][1] != plain[i][1] || xs[i][0] != x[i][0] || ys[i] != y[i] {
+				t.Fatalf("%s: point %d differs between Generate, GenerateLabeled and SampleLabeled", c.name, i)
+			}
+			if y[i] < 0 || y[i] >= k {
+				t.Fatalf("%s: label %d outside 0..%d", c.name, y[i], k-1)
+			}
+			count[y[i]]++
+			if c.where != nil && c.where(x[i][0], x[i][1]) == y[i] {
+				hit++
+			}
+		}
+		p := 1 / float64(k)
+		for j, m := range count {
+			if f := float64(m) / n; math.Abs(f-p) > binomTol(p, n) {
+				t.Errorf("%s: class %d has fraction %.4f; want %.4f +- %.4f (5 sigma)", c.name, j, f, p, binomTol(p, n))
+			}
+		}
+		if c.where != nil && float64(hit)/n < c.minHit {
+			t.Errorf("%s: %.5f of the labels agree with the position; want >= %g (%s)", c.name, float64(hit)/n, c.minHit, c.why)
+		}
+	}
+	if _, _, err := SampleLabeled("moons", 3, nil); err == nil {
+		t.Error("SampleLabeled with a nil rng: no error")
+	}
+	if _, err := Classes("nope"); err == nil {
+		t.Error("Classes of an unknown set: no error")
 	}
 }

@@ -32,6 +32,17 @@
 //	              CirclesOuter = 2 (a fair coin picks the circle, uniform angle), plus
 //	              isotropic Gaussian noise of std CirclesNoise. Range about [-2.3, 2.3]^2.
 //
+// # Labels
+//
+// Every toy set is a mixture of parts, and GenerateLabeled and SampleLabeled
+// return each point's part as a class label (Classes gives the count): the
+// component k = 0..7 of EightGaussians (centre at angle k pi/4), the square
+// k = 0..7 of Checkerboard (column k mod 4), the moon of Moons (0 upper, 1
+// lower), the arm of Spirals and the circle of Circles (0 inner, 1 outer).
+// They make the same random draws as Generate and Sample, so a labelled set
+// holds exactly the points of the plain one. Class-conditional models
+// (package guidance) train on them; MNIST's labels are its digits.
+//
 // Generation is a single pass with one allocation for the coordinates and one
 // for the row headers; 10^6 points take tens of milliseconds (see the
 // benchmarks).

@@ -85,6 +85,26 @@
 // UNetConfig.NumParams counts the parameters (378,372 for the MNIST
 // defaults, 382,988 for CIFAR-10's 32x32x3).
 //
+// # Class labels
+//
+// With Classes = K > 0 in MLPConfig or UNetConfig the networks are
+// class-conditional, f(x, t | y), and are called as MLPLabeled and
+// UNetLabeled with an integer label per row (the vfield.Labeled contract).
+// A learned table L of K+1 rows of width E (LabelEmbedding; row K is the
+// "null" label that stands for "no label") is added to the time embedding:
+//
+//	MLP:   h_0 = [x, e(t) + L_y]
+//	UNet:  c   = silu(W_2 silu(W_1 (e(t) + L_y) + b_1) + b_2)
+//
+// so the label reaches the MLP's first layer and every residual block of the
+// U-Net through the same path as the time. This adds (K+1) E parameters
+// (704 for MNIST's 10 digits at E = 64) and nothing else; with Classes = 0
+// the networks, their variables and their outputs are exactly the
+// unconditional ones. Training replaces a share of the labels by the null
+// label (objective.DropLabels), so one network learns both the conditional
+// fields and the unconditional one that classifier-free guidance (package
+// guidance) combines.
+//
 // # Images with an MLP
 //
 // MNISTMLPConfig is the fully connected baseline for flattened 28x28 images:

@@ -97,6 +97,11 @@ type MLPConfig struct {
 	// derivatives in x) and is then differentiated in the weights
 	// (likelihood.FixedStepLogProb). It costs speed otherwise.
 	PlainOps bool
+
+	// Classes, when > 0, makes the network class-conditional (MLPLabeled):
+	// a learned embedding of the label, one of Classes classes or the null
+	// label Classes, is added to the time embedding. 0: unconditional (MLP).
+	Classes int
 }
 
 // Resolved returns a copy of c with every zero-valued field replaced by its
@@ -143,7 +148,7 @@ func (c MLPConfig) Validate() error {
 		return fmt.Errorf("models: time-embedding frequencies MinFreq = %g, MaxFreq = %g; need 0 < MinFreq <= MaxFreq < Inf (0 means the defaults %g and %g)",
 			r.MinFreq, r.MaxFreq, DefaultMinFreq, DefaultMaxFreq)
 	}
-	return nil
+	return checkClasses("MLPConfig", r.Classes)
 }
 
 // NumParams is the number of trainable scalars of the MLP for inputs of
@@ -151,6 +156,8 @@ func (c MLPConfig) Validate() error {
 //
 //	widths w_0 = d + E, w_1..w_L = Hidden, w_{L+1} = d;
 //	params = sum_{l=0..L} (w_l * w_{l+1} + w_{l+1})   (weights + biases)
+//
+// plus (Classes+1)*E for the label embedding of a conditional network.
 //
 // It returns an error if c is invalid or d < 1.
 func (c MLPConfig) NumParams(d int) (int, error) {
@@ -164,6 +171,9 @@ func (c MLPConfig) NumParams(d int) (int, error) {
 	widths := append([]int{d + r.TimeEmbedDim}, r.Hidden...)
 	widths = append(widths, d)
 	n := 0
+	if r.Classes > 0 {
+		n = (r.Classes + 1) * r.TimeEmbedDim
+	}
 	for l := 0; l+1 < len(widths); l++ {
 		n += widths[l]*widths[l+1] + widths[l+1]
 	}
@@ -230,13 +240,35 @@ func TimeEmbedding(t *graph.Node, freqs []float64) *graph.Node {
 // Calling MLP several times with the same scope (e.g. several stages of an
 // ODE step inside one graph) reuses the same weights.
 //
-// It panics (GoMLX style) if cfg is invalid (see MLPConfig.Validate) or the
-// shapes do not fit.
+// It panics (GoMLX style) if cfg is invalid (see MLPConfig.Validate), the
+// shapes do not fit, or cfg.Classes > 0 (use MLPLabeled).
 func MLP(scope *model.Scope, x, t *graph.Node, cfg MLPConfig) *graph.Node {
+	return mlp(scope, x, t, nil, cfg)
+}
+
+// MLPLabeled is the class-conditional MLP f(x, t | y) (cfg.Classes > 0):
+// MLP with the first layer's input [x, e(t) + l_y], where l_y is the learned
+// embedding of y's row in a table of Classes+1 rows (LabelEmbedding, under
+// scope/LabelScope; row Classes is the null label of the unconditional
+// field). y is an integer vector [B], one label per row of x. Every other
+// variable is MLP's. A scalar t is broadcast to the batch (the labels
+// differ per row, so the time embedding cannot be folded into the first
+// layer's bias as MLP does).
+func MLPLabeled(scope *model.Scope, x, t, y *graph.Node, cfg MLPConfig) *graph.Node {
+	if cfg.Classes < 1 {
+		exceptions.Panicf("models.MLPLabeled: MLPConfig.Classes = %d; set the number of classes (or call MLP for an unconditional network)", cfg.Classes)
+	}
+	return mlp(scope, x, t, batchLabels(y, x, "models.MLPLabeled"), cfg)
+}
+
+func mlp(scope *model.Scope, x, t, y *graph.Node, cfg MLPConfig) *graph.Node {
 	if err := cfg.Validate(); err != nil {
 		exceptions.Panicf("%v", err)
 	}
 	r := cfg.Resolved()
+	if r.Classes > 0 && y == nil {
+		exceptions.Panicf("models.MLP: MLPConfig.Classes = %d makes the network class-conditional: call MLPLabeled with the labels", r.Classes)
+	}
 	if x.Rank() != 2 {
 		exceptions.Panicf("models.MLP: x must have shape [B, D], got %s", x.Shape())
 	}
@@ -254,8 +286,11 @@ func MLP(scope *model.Scope, x, t *graph.Node, cfg MLPConfig) *graph.Node {
 	default:
 		exceptions.Panicf("models.MLP: t must be a scalar or have shape [%d] or [%d, 1] (x is %s), got %s", b, b, x.Shape(), t.Shape())
 	}
+	if y != nil && t.Rank() == 0 {
+		t = graph.BroadcastToDims(t, b)
+	}
 	if r.PlainOps {
-		return plainMLP(scope, x, t, r)
+		return plainMLP(scope, x, t, y, r)
 	}
 	act := activations[strings.ToLower(r.Activation)]
 	fusable := act.ToBackend().Type != compute.ActivationNone
@@ -279,13 +314,23 @@ func MLP(scope *model.Scope, x, t *graph.Node, cfg MLPConfig) *graph.Node {
 		// once and fold it into the first layer's bias (see firstOrDense).
 		h, emb = x, TimeEmbedding(t, r.Frequencies())
 	} else {
-		h = graph.Concatenate([]*graph.Node{x, TimeEmbedding(t, r.Frequencies())}, 1)
+		h = graph.Concatenate([]*graph.Node{x, timeLabelEmbedding(scope, t, y, r)}, 1)
 	}
 	for i := range len(r.Hidden) + 1 {
 		h = layer(i, h, emb)
 		emb = nil
 	}
 	return h
+}
+
+// timeLabelEmbedding is e(t) for times t [B], plus the label embedding l_y
+// when labels y are given: the [B, E] conditioning input of the first layer.
+func timeLabelEmbedding(scope *model.Scope, t, y *graph.Node, r MLPConfig) *graph.Node {
+	emb := TimeEmbedding(t, r.Frequencies())
+	if y == nil {
+		return emb
+	}
+	return graph.Add(emb, LabelEmbedding(scope.At(LabelScope), y, r.Classes, r.TimeEmbedDim, emb.DType()))
 }
 
 // firstOrDense is denseLayer, except when emb (the time embedding [E] of
@@ -343,12 +388,12 @@ func applyDense(h, w, b *graph.Node, act activation.Type, epi bool) *graph.Node 
 
 // plainMLP is MLP from plain graph ops (MLPConfig.PlainOps): every layer is
 // act(h W + b) on [x, embed(t)], with the variables of the fused version.
-func plainMLP(scope *model.Scope, x, t *graph.Node, r MLPConfig) *graph.Node {
+func plainMLP(scope *model.Scope, x, t, y *graph.Node, r MLPConfig) *graph.Node {
 	b, d := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
 	if t.Rank() == 0 {
 		t = graph.BroadcastToDims(t, b)
 	}
-	h := graph.Concatenate([]*graph.Node{x, TimeEmbedding(t, r.Frequencies())}, 1)
+	h := graph.Concatenate([]*graph.Node{x, timeLabelEmbedding(scope, t, y, r)}, 1)
 	name := strings.ToLower(r.Activation)
 	for i, w := range r.Hidden {
 		h = plainActivation(name, plainDense(scope.At("layer_%d", i), h, w))

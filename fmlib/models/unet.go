@@ -92,6 +92,13 @@ type UNetConfig struct {
 	// the conditioning vector every residual block projects from; 0 means
 	// 4*BaseChannels.
 	TimeHidden int
+
+	// Classes, when > 0, makes the network class-conditional (UNetLabeled):
+	// a learned embedding of the label, one of Classes classes or the null
+	// label Classes, is added to the sinusoidal time embedding before the
+	// time MLP. 0: unconditional (UNet). Left out of JSON when 0, so the
+	// records of unconditional set-ups do not change.
+	Classes int `json:",omitempty"`
 }
 
 // Resolved returns a copy of c with every zero-valued field replaced by its
@@ -186,7 +193,7 @@ func (c UNetConfig) Validate() error {
 	if r.TimeHidden < 1 {
 		return fmt.Errorf("models: UNetConfig.TimeHidden = %d; it must be positive, or 0 for 4*BaseChannels", c.TimeHidden)
 	}
-	return nil
+	return checkClasses("UNetConfig", r.Classes)
 }
 
 // unetPlan is the resolved architecture: the widths of every block, in build
@@ -279,6 +286,7 @@ func (p unetPlan) walk(v unetVisitor) {
 // NumParams is the number of trainable scalars of the UNet:
 //
 //	time MLP         E*T + T + T*T + T                  (E = TimeEmbedDim, T = TimeHidden)
+//	label embedding  (Classes+1)*E                      (conditional networks only)
 //	conv3x3 a -> b   9*a*b + b
 //	GroupNorm on c   2*c                                 (scale and offset)
 //	residual block   norm(a) + conv(a->b) + (T*b + b) + norm(b) + conv(b->b) [+ a*b if a != b]
@@ -292,6 +300,9 @@ func (c UNetConfig) NumParams() (int, error) {
 	}
 	p := c.plan()
 	n := p.temb*p.tdim + p.tdim + p.tdim*p.tdim + p.tdim
+	if p.cfg.Classes > 0 {
+		n += (p.cfg.Classes + 1) * p.temb
+	}
 	conv := func(a, b int) int { return 9*a*b + b }
 	norm := func(a int) int { return 2 * a }
 	p.walk(unetVisitor{
@@ -326,14 +337,38 @@ func (c UNetConfig) NumParams() (int, error) {
 // "upsample_<level>", "output_norm" and "output". Calling UNet several times
 // with the same scope reuses the weights.
 //
-// It panics (GoMLX style) if cfg is invalid (see UNetConfig.Validate) or x
-// and t do not fit it.
+// It panics (GoMLX style) if cfg is invalid (see UNetConfig.Validate), x
+// and t do not fit it, or cfg.Classes > 0 (use UNetLabeled).
 func UNet(scope *model.Scope, x, t *graph.Node, cfg UNetConfig) *graph.Node {
+	return unet(scope, x, t, nil, cfg)
+}
+
+// UNetLabeled is the class-conditional U-Net f(x, t | y) (cfg.Classes > 0):
+// UNet with the time MLP's input e(t) + l_y, where l_y is the learned
+// embedding of y's row in a table of Classes+1 rows (LabelEmbedding, under
+// scope/LabelScope; row Classes is the null label of the unconditional
+// field). y is an integer vector [B], one label per row of x. Every other
+// variable is UNet's, and every residual block sees the label through the
+// time conditioning c.
+func UNetLabeled(scope *model.Scope, x, t, y *graph.Node, cfg UNetConfig) *graph.Node {
+	if cfg.Classes < 1 {
+		exceptions.Panicf("models.UNetLabeled: UNetConfig.Classes = %d; set the number of classes (or call UNet for an unconditional network)", cfg.Classes)
+	}
+	if x.Rank() != 2 {
+		exceptions.Panicf("models.UNetLabeled: x must have shape [B, D], got %s", x.Shape())
+	}
+	return unet(scope, x, t, batchLabels(y, x, "models.UNetLabeled"), cfg)
+}
+
+func unet(scope *model.Scope, x, t, y *graph.Node, cfg UNetConfig) *graph.Node {
 	if err := cfg.Validate(); err != nil {
 		exceptions.Panicf("%v", err)
 	}
 	p := cfg.plan()
 	r := p.cfg
+	if r.Classes > 0 && y == nil {
+		exceptions.Panicf("models.UNet: UNetConfig.Classes = %d makes the network class-conditional: call UNetLabeled with the labels", r.Classes)
+	}
 	if x.Rank() != 2 || x.Shape().Dimensions[1] != r.Dim() {
 		exceptions.Panicf("models.UNet: x must have shape [B, %d] (Height %d x Width %d x Channels %d), got %s",
 			r.Dim(), r.Height, r.Width, r.Channels, x.Shape())
@@ -345,7 +380,11 @@ func UNet(scope *model.Scope, x, t *graph.Node, cfg UNetConfig) *graph.Node {
 
 	// Time conditioning: e = silu(MLP(embed(t))) as [T, B], and from it every
 	// residual block's projection, computed as one product.
-	emb := graph.Transpose(TimeEmbedding(t, r.timeConfig().Frequencies()), 0, 1) // [E, B]
+	emb := TimeEmbedding(t, r.timeConfig().Frequencies()) // [B, E]
+	if y != nil {
+		emb = graph.Add(emb, LabelEmbedding(scope.At(LabelScope), y, r.Classes, p.temb, emb.DType()))
+	}
+	emb = graph.Transpose(emb, 0, 1) // [E, B]
 	emb = activation.Swish(denseCN(scope.At("time_0"), emb, p.tdim))
 	emb = activation.Swish(denseCN(scope.At("time_1"), emb, p.tdim)) // [T, B]
 	var projWidths []int

@@ -49,12 +49,23 @@
 // eps = 1e-5 (DefaultTimeEps) keeps t off the end points where sigma_t or
 // alpha_t can vanish and the score target or conversions divide by zero.
 //
+// # Class labels
+//
+// A class-conditional network f(x, t | y) (vfield.Labeled) is trained with
+// the same targets on labelled data, L = E lambda(t) |f(x_t, t | y') -
+// target|^2, where y' is the data's label y replaced by the null label with
+// probability p (DropLabels, classifier-free guidance's label dropout). Since
+// the target does not depend on y', the minimiser is the conditional field
+// E[target | x_t, y] for y' = y and the unconditional E[target | x_t] for
+// y' = null: one network learns both (see package guidance).
+//
 // # Functions
 //
 // Target gives (target, lambda) for a path sample; PredictionLoss is the
 // weighted mean square error of a prediction against it; Loss samples the
 // path at (x0, x1, t), evaluates the network and returns PredictionLoss.
-// UniformTime and SampleTime draw the training times. training.Trainer
+// UniformTime and SampleTime draw the training times. LabeledLoss and
+// DropLabels are the labelled versions. training.Trainer
 // (package training) draws x0, t and the minibatches and runs the optimizer
 // on Loss.
 package objective

@@ -181,3 +181,41 @@ func Loss(kind Kind, path probpath.Affine, net vfield.Graph, scope *model.Scope,
 	pred := net(scope, s.Xt, s.T)
 	return PredictionLoss(kind, path, pred, s)
 }
+
+// DropLabels replaces each label of y (an integer vector [B]) by the null
+// label null independently with probability p, drawing one uniform number
+// per row from the store's generator (advancing its state):
+//
+//	y'_b = null if u_b < p else y_b,   u_b ~ U[0, 1).
+//
+// This is the label dropout of classifier-free guidance (Ho & Salimans
+// 2022): the network sees "no label" on a share p of the rows and so
+// learns the unconditional field u(x, t | null) = u(x, t) beside the
+// conditional ones, which guidance.Field then combines. The number of
+// dropped rows is Binomial(B, p). With p = 0 it returns y unchanged and
+// draws nothing. It panics unless 0 <= p < 1 and y is an integer vector.
+func DropLabels(scope *model.Scope, y *graph.Node, null int, p float64) *graph.Node {
+	if !(p >= 0 && p < 1) {
+		exceptions.Panicf("objective.DropLabels: probability %g; need 0 <= p < 1 (typical 0.1)", p)
+	}
+	if !y.DType().IsInt() || y.Rank() != 1 {
+		exceptions.Panicf("objective.DropLabels: labels must be an integer vector [B], got %s", y.Shape())
+	}
+	if p == 0 {
+		return y
+	}
+	g := y.Graph()
+	u := scope.RandomUniform(g, shapes.Make(dtypes.Float32, y.Shape().Dimensions[0]))
+	drop := graph.LessThan(u, graph.Scalar(g, dtypes.Float32, p))
+	return graph.Where(drop, graph.BroadcastToDims(graph.Scalar(g, y.DType(), null), y.Shape().Dimensions...), y)
+}
+
+// LabeledLoss is Loss for a class-conditional network: it samples the path
+// at (x0, x1, t), evaluates net on (x_t, t, y) and returns PredictionLoss.
+// y holds one integer label per row ([B]); apply DropLabels first to train
+// the null label too.
+func LabeledLoss(kind Kind, path probpath.Affine, net vfield.Labeled, scope *model.Scope, x0, x1, t, y *graph.Node) *graph.Node {
+	s := path.Sample(x0, x1, t)
+	pred := net(scope, s.Xt, s.T, y)
+	return PredictionLoss(kind, path, pred, s)
+}

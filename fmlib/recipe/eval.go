@@ -75,6 +75,9 @@ func (m *Model) Evaluate(opts EvalOptions) (*Report, error) {
 	if o.Samples < 2 || o.NLLPoints < 1 || o.K < 1 || o.Probes < 1 || o.Chunk < 1 || !(o.Tol > 0) {
 		return nil, fmt.Errorf("recipe: Evaluate options %+v: need Samples >= 2 and positive NLLPoints, K, Probes, Chunk, Tol", opts)
 	}
+	if len(m.cond.Labels) > 1 {
+		return nil, fmt.Errorf("recipe: Evaluate compares samples of one condition with held-out data of its class; set one label (SetCondition with guidance.Label), not one per sample")
+	}
 	start := time.Now()
 	r := &Report{NLL: math.NaN(), NLLStdErr: math.NaN(), Energy: math.NaN(), W2: math.NaN(), FID: math.NaN()}
 	solver := ode.Options{Method: ode.Dopri5, Atol: o.Tol, Rtol: o.Tol}
@@ -86,7 +89,7 @@ func (m *Model) Evaluate(opts EvalOptions) (*Report, error) {
 	r.Samples = samples
 	r.NFE, r.NFEStdErr = metrics.MeanSE(nfes)
 
-	held, err := m.HeldOut(o.Samples, o.Seed+1)
+	held, err := m.heldOutFor(o.Samples, o.Seed+1)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +119,12 @@ func (m *Model) Evaluate(opts EvalOptions) (*Report, error) {
 	var per []float64 // images: bits/dim per image; 2D: log p per point
 	if img {
 		r.NLLUnit = "bits/dim"
-		pix, err := m.testPixels(o.NLLPoints)
+		var pix [][]float64
+		if y := m.classLabel(); y >= 0 {
+			pix, err = m.classPixels(o.NLLPoints, y)
+		} else {
+			pix, err = m.testPixels(o.NLLPoints)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -131,7 +139,7 @@ func (m *Model) Evaluate(opts EvalOptions) (*Report, error) {
 		}
 	} else {
 		r.NLLUnit = "nats"
-		pts, err := m.HeldOut(o.NLLPoints, o.Seed+2)
+		pts, err := m.heldOutFor(o.NLLPoints, o.Seed+2)
 		if err != nil {
 			return nil, err
 		}
@@ -155,7 +163,7 @@ func (m *Model) Evaluate(opts EvalOptions) (*Report, error) {
 
 // testPixels returns the first n MNIST test images as values 0..255.
 func (m *Model) testPixels(n int) ([][]float64, error) {
-	imgs, err := m.testSet.load("test")
+	imgs, _, err := m.testSet.load("test")
 	if err != nil {
 		return nil, err
 	}
@@ -173,9 +181,13 @@ func (m *Model) testPixels(n int) ([][]float64, error) {
 // against n held-out images (seed 1) with s, and gives the floor beside it:
 // the score of those held-out images against n others, what a perfect model
 // would get at this n (the FID's bias grows as n shrinks). gofm export and
-// fmtune report it.
+// fmtune report it. A conditional model set to one class is compared with
+// held-out images of that class.
 func (m *Model) FIDWithFloor(s FIDScorer, n int, opts ode.Options) (fid, floor float64, err error) {
-	held, err := m.HeldOut(2*n, 1)
+	if len(m.cond.Labels) > 1 {
+		return 0, 0, fmt.Errorf("recipe: FIDWithFloor compares samples of one condition with held-out images of its class; set one label, not one per sample")
+	}
+	held, err := m.heldOutFor(2*n, 1)
 	if err != nil {
 		return 0, 0, err
 	}

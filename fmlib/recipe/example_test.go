@@ -23,9 +23,9 @@ func ExamplePreset() {
 	_, err = recipe.Preset("swissroll")
 	fmt.Println(err)
 	// Output:
-	// [8gaussians checkerboard mnist-mlp mnist-unet moons]
+	// [8gaussians 8gaussians-cond checkerboard mnist-cond mnist-mlp mnist-unet moons]
 	// checkerboard: checkerboard data, dimension 2, image: false
 	// steps 6000, quick mode 1500
 	// ID 8 hex digits, the same in quick mode: true
-	// recipe: unknown preset "swissroll"; choose one of 8gaussians, checkerboard, mnist-mlp, mnist-unet, moons
+	// recipe: unknown preset "swissroll"; choose one of 8gaussians, 8gaussians-cond, checkerboard, mnist-cond, mnist-mlp, mnist-unet, moons
 }

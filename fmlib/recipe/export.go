@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gofm/gofm/fmlib/guidance"
 	"github.com/gofm/gofm/fmlib/training"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -34,8 +35,17 @@ func (m *Model) Export() (map[string]*tensors.Tensor, error) {
 		return nil, err
 	}
 	// A checkpoint's variables reach the store when a graph asks for them:
-	// one velocity evaluation loads exactly the weights the samplers read.
-	if _, err := m.Velocity([][]float64{make([]float64, m.Config.Dim())}, 0.5); err != nil {
+	// one velocity evaluation loads exactly the weights the samplers read
+	// (for a conditional model the null label's, which reads them all: the
+	// label embedding is one table).
+	one := [][]float64{make([]float64, m.Config.Dim())}
+	var err error
+	if k := m.Config.Classes(); k > 0 {
+		_, err = m.tr.GuidedVelocity(m.Weights, guidance.Label(k, 0), one, 0.5)
+	} else {
+		_, err = m.Velocity(one, 0.5)
+	}
+	if err != nil {
 		return nil, err
 	}
 	_ = optimizer.GetGlobalStep(m.store)

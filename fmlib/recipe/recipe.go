@@ -18,6 +18,7 @@ import (
 
 	"github.com/gofm/gofm/fmlib/coupling"
 	"github.com/gofm/gofm/fmlib/data"
+	"github.com/gofm/gofm/fmlib/guidance"
 	"github.com/gofm/gofm/fmlib/likelihood"
 	"github.com/gofm/gofm/fmlib/models"
 	"github.com/gofm/gofm/fmlib/objective"
@@ -63,6 +64,17 @@ type Config struct {
 	Batch int    `json:"batch"`
 	Steps int64  `json:"-"` // total training steps
 	Seed  uint64 `json:"seed"`
+
+	// Conditional trains a class-conditional network on the data's labels
+	// (MNIST's digits; the mixture part of a 2D set, see data.Classes),
+	// sampled for a label and a guidance scale (Model.SetCondition, package
+	// guidance). It needs the independent coupling.
+	Conditional bool `json:"conditional,omitempty"`
+	// LabelDropout is the probability that a training label is replaced by
+	// the null label (training.Config.LabelDropout): 0.1 in the conditional
+	// presets. With 0 the null label is never trained, and the model can
+	// be sampled only for a class without guidance.
+	LabelDropout float64 `json:"label_dropout,omitempty"`
 }
 
 // The 2D presets use a 3x128 SiLU MLP: on the 2-core CPU of our CI it runs
@@ -83,6 +95,14 @@ var presets = map[string]Config{
 		Objective: "cfm", Coupling: "independent", LearningRate: 4e-3, CosineDecay: true, EMA: 0.999, Batch: 64, Steps: 3000, Seed: 1},
 	"mnist-mlp": {Data: "mnist", Net: "mlp", Hidden: []int{1024, 1024, 1024}, Path: "ot", SigmaMin: 1e-3,
 		Objective: "cfm", Coupling: "independent", LearningRate: 1e-3, CosineDecay: true, EMA: 0.999, Batch: 128, Steps: 3000, Seed: 1},
+	// The class-conditional presets: the recipes above with a label
+	// embedding and classifier-free guidance's label dropout of 0.1.
+	"mnist-cond": {Data: "mnist", Net: "unet", Path: "ot", SigmaMin: 1e-3,
+		Objective: "cfm", Coupling: "independent", LearningRate: 4e-3, CosineDecay: true, EMA: 0.999, Batch: 64, Steps: 3000, Seed: 1,
+		Conditional: true, LabelDropout: 0.1},
+	"8gaussians-cond": {Data: "8gaussians", Net: "mlp", Hidden: []int{128, 128, 128}, Path: "ot", SigmaMin: 1e-3,
+		Objective: "cfm", Coupling: "independent", LearningRate: 2e-3, CosineDecay: true, Batch: 256, Steps: 3000, Seed: 1,
+		Conditional: true, LabelDropout: 0.1},
 }
 
 // The MNIST presets are sized for a long command-line run (the U-Net takes
@@ -97,7 +117,8 @@ var presets = map[string]Config{
 
 // quickSteps are the step counts of Quick: enough for a recognisable result
 // in CI time (checked by the notebooks), not a converged model.
-var quickSteps = map[string]int64{"checkerboard": 1500, "moons": 800, "8gaussians": 800, "mnist-unet": 150, "mnist-mlp": 300}
+var quickSteps = map[string]int64{"checkerboard": 1500, "moons": 800, "8gaussians": 800, "mnist-unet": 150, "mnist-mlp": 300,
+	"mnist-cond": 150, "8gaussians-cond": 800}
 
 // Presets lists the preset names, sorted.
 func Presets() []string {
@@ -150,6 +171,23 @@ func (c Config) Dim() int {
 	return 2
 }
 
+// Classes is the number of classes a conditional set-up is trained on (10
+// for MNIST, data.Classes for a 2D set), and 0 for an unconditional one.
+// The label Classes is the null label (the unconditional field).
+func (c Config) Classes() int {
+	if !c.Conditional {
+		return 0
+	}
+	if c.IsImage() {
+		return 10
+	}
+	k, err := data.Classes(c.Data)
+	if err != nil {
+		return 0
+	}
+	return k
+}
+
 // Validate reports the first bad setting and what to use instead.
 func (c Config) Validate() error {
 	if !c.IsImage() && !slices.Contains(data.Names(), c.Data) {
@@ -194,16 +232,26 @@ func (c Config) Validate() error {
 	if c.Batch < 1 || c.Steps < 1 {
 		return fmt.Errorf("recipe: batch %d and steps %d must both be >= 1", c.Batch, c.Steps)
 	}
+	if !(c.LabelDropout >= 0 && c.LabelDropout < 1) {
+		return fmt.Errorf("recipe: label dropout %g; need 0 <= label_dropout < 1 (typical 0.1)", c.LabelDropout)
+	}
+	if !c.Conditional && c.LabelDropout != 0 {
+		return fmt.Errorf("recipe: label dropout %g is for class-conditional set-ups; set conditional too, or leave it 0", c.LabelDropout)
+	}
+	if c.Conditional && c.Coupling != "independent" {
+		return fmt.Errorf("recipe: a conditional set-up pairs noise and data independently; use coupling independent, not %s", c.Coupling)
+	}
 	return nil
 }
 
 func (c Config) mlp() models.MLPConfig {
-	return models.MLPConfig{Hidden: c.Hidden, Activation: c.Activation}
+	return models.MLPConfig{Hidden: c.Hidden, Activation: c.Activation, Classes: c.Classes()}
 }
 
 func (c Config) unet() models.UNetConfig {
 	u := c.UNet
 	u.Height, u.Width, u.Channels = c.ImageShape()
+	u.Classes = c.Classes()
 	return u
 }
 
@@ -236,14 +284,35 @@ func (c Config) kind() (objective.Kind, error) {
 	return 0, fmt.Errorf("recipe: objective %q unknown; use cfm, dsm or ddpm", c.Objective)
 }
 
-// NetFn is the network of c.
+// NetFn is the network of c (nil for a conditional set-up: see LabelNetFn).
 func (c Config) NetFn() vfield.Graph {
+	if c.Conditional {
+		return nil
+	}
 	if c.Net == "unet" {
 		u := c.unet()
 		return func(s *model.Scope, x, t *graph.Node) *graph.Node { return models.UNet(s.In("unet"), x, t, u) }
 	}
 	m := c.mlp()
 	return func(s *model.Scope, x, t *graph.Node) *graph.Node { return models.MLP(s.In("mlp"), x, t, m) }
+}
+
+// LabelNetFn is the class-conditional network of a conditional set-up (nil
+// for an unconditional one: see NetFn), under the same scope names as NetFn's.
+func (c Config) LabelNetFn() vfield.Labeled {
+	if !c.Conditional {
+		return nil
+	}
+	if c.Net == "unet" {
+		u := c.unet()
+		return func(s *model.Scope, x, t, y *graph.Node) *graph.Node {
+			return models.UNetLabeled(s.In("unet"), x, t, y, u)
+		}
+	}
+	m := c.mlp()
+	return func(s *model.Scope, x, t, y *graph.Node) *graph.Node {
+		return models.MLPLabeled(s.In("mlp"), x, t, y, m)
+	}
 }
 
 // TrainerConfig is the training.Config of c: its objective, path, network,
@@ -255,6 +324,9 @@ func (c Config) TrainerConfig() (training.Config, error) {
 	p, _ := c.path()
 	k, _ := c.kind()
 	oc := training.Config{Kind: k, Path: p, Net: c.NetFn(), LearningRate: c.LearningRate, EMADecay: c.EMA}
+	if c.Conditional {
+		oc.Classes, oc.LabelNet, oc.LabelDropout = c.Classes(), c.LabelNetFn(), c.LabelDropout
+	}
 	if c.CosineDecay {
 		oc.DecaySteps = int(c.Steps)
 	}
@@ -281,6 +353,9 @@ func (c Config) String() string {
 	if c.Time == "logit-normal" {
 		lr += ", logit-normal times"
 	}
+	if c.Conditional {
+		net += fmt.Sprintf(" conditional on %d classes (label dropout %g)", c.Classes(), c.LabelDropout)
+	}
 	return fmt.Sprintf("%s: data %s, %s, path %s, objective %s, coupling %s, lr %s, batch %d, %d steps, seed %d",
 		c.Name, c.Data, net, c.Path, c.Objective, c.Coupling, lr, c.Batch, c.Steps, c.Seed)
 }
@@ -301,8 +376,13 @@ type Model struct {
 	// average when the set-up keeps one, Config.EMA > 0) or training.Raw.
 	Weights training.Weights
 
+	// cond is the condition of a conditional model's samplers, velocities
+	// and likelihoods (SetCondition); the zero Condition for an
+	// unconditional one.
+	cond guidance.Condition
+
 	mu       sync.Mutex
-	samplers map[string]*ode.Solver // by samplerKey(weights, opts)
+	samplers map[string]*ode.Solver // by samplerKey(weights, cond, opts)
 
 	restored     bool // made by Restore: no optimizer state
 	averagedOnly bool // restored from averaged weights only: no raw ones
@@ -313,8 +393,8 @@ type Model struct {
 // opts: ode.Options holds a slice (SaveAt) and is not comparable, and %#v
 // prints every field, each float exactly (shortest representation that
 // reads back the same).
-func samplerKey(w training.Weights, opts ode.Options) string {
-	return fmt.Sprintf("%v %#v", w, opts)
+func samplerKey(w training.Weights, c guidance.Condition, opts ode.Options) string {
+	return fmt.Sprintf("%v %v %v %#v", w, c.Labels, c.Scale, opts)
 }
 
 // Open prepares cfg for training or sampling with checkpoints in dir ("" for
@@ -358,7 +438,60 @@ func open(backend compute.Backend, cfg Config, dir string, must bool) (*Model, e
 	if must {
 		cfg.Steps = max(cfg.Steps, run.Step())
 	}
-	return &Model{Config: cfg, backend: backend, store: store, run: run, tr: tr, obj: obj, samplers: map[string]*ode.Solver{}}, nil
+	m := &Model{Config: cfg, backend: backend, store: store, run: run, tr: tr, obj: obj, samplers: map[string]*ode.Solver{}}
+	if k := cfg.Classes(); k > 0 {
+		m.cond = guidance.Label(k, 0) // the null label: the unconditional field
+	}
+	return m, nil
+}
+
+// SetCondition sets the labels and the guidance scale a class-conditional
+// model's Transport, Sample, Velocity, Likelihood and Evaluate use (see
+// package guidance; the labels are 0..Classes-1, or Classes for the
+// unconditional field, one for every sample or one per sample). A
+// conditional model starts with the null label and no guidance: it samples
+// its unconditional field. It is an error for an unconditional model, for a
+// bad condition, and for the null label or guidance on a model trained
+// without label dropout (its null label was never trained).
+func (m *Model) SetCondition(c guidance.Condition) error {
+	k := m.Config.Classes()
+	if k == 0 {
+		return fmt.Errorf("recipe: %s is unconditional: labels and guidance need a class-conditional set-up (the presets %s)", m.Config.Name, strings.Join(conditionalPresets(), ", "))
+	}
+	if err := c.Check(k); err != nil {
+		return fmt.Errorf("recipe: %w", err)
+	}
+	if m.Config.LabelDropout == 0 && (c.Scale != 0 || slices.Contains(c.Labels, k)) {
+		return fmt.Errorf("recipe: %s was trained without label dropout (label_dropout 0), so its null label (the unconditional field that guidance pushes away from) was never trained: use a class 0..%d with guidance 0, or train with label_dropout > 0", m.Config.Name, k-1)
+	}
+	m.cond = guidance.Condition{Labels: slices.Clone(c.Labels), Scale: c.Scale}
+	return nil
+}
+
+// Condition is what SetCondition set (the zero Condition for an
+// unconditional model).
+func (m *Model) Condition() guidance.Condition {
+	return guidance.Condition{Labels: slices.Clone(m.cond.Labels), Scale: m.cond.Scale}
+}
+
+// conditionalPresets lists the conditional presets, sorted.
+func conditionalPresets() []string {
+	var out []string
+	for _, n := range Presets() {
+		if presets[n].Conditional {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// classLabel is the one class a conditional model is set to (Condition
+// with a single label other than the null one), or -1.
+func (m *Model) classLabel() int {
+	if k := m.Config.Classes(); k > 0 && len(m.cond.Labels) == 1 && m.cond.Labels[0] < k {
+		return m.cond.Labels[0]
+	}
+	return -1
 }
 
 // Run is the training run (step count, loss history, checkpoints).
@@ -396,20 +529,41 @@ func (m *Model) stepFunc() (training.StepFunc, error) {
 	c := m.Config
 	d := c.Dim()
 	var draw func(rng *rand.Rand) ([][]float64, error)
+	var drawLabeled func(rng *rand.Rand) ([][]float64, []int, error)
 	if c.IsImage() {
-		imgs, err := m.trainImages()
+		imgs, labels, err := m.trainSet.load("train")
 		if err != nil {
 			return nil, err
 		}
-		draw = func(rng *rand.Rand) ([][]float64, error) {
-			rows := make([][]float64, c.Batch)
+		drawLabeled = func(rng *rand.Rand) ([][]float64, []int, error) {
+			rows, y := make([][]float64, c.Batch), make([]int, c.Batch)
 			for i := range rows {
-				rows[i] = Pixels(imgs, rng.IntN(imgs.N))
+				k := rng.IntN(imgs.N)
+				rows[i], y[i] = Pixels(imgs, k), int(labels[k])
 			}
-			return likelihood.Dequantize(rows, rng)
+			x, err := likelihood.Dequantize(rows, rng)
+			return x, y, err
+		}
+		draw = func(rng *rand.Rand) ([][]float64, error) {
+			x, _, err := drawLabeled(rng)
+			return x, err
 		}
 	} else {
 		draw = func(rng *rand.Rand) ([][]float64, error) { return data.Sample(c.Data, c.Batch, rng) }
+		drawLabeled = func(rng *rand.Rand) ([][]float64, []int, error) { return data.SampleLabeled(c.Data, c.Batch, rng) }
+	}
+	if c.Conditional { // the same batches as the unconditional set-up's, with their labels
+		return func(_ int64, rng *rand.Rand) (float64, error) {
+			x1, y, err := drawLabeled(rng)
+			if err != nil {
+				return 0, err
+			}
+			t1, err := points.ToTensor(x1)
+			if err != nil {
+				return 0, err
+			}
+			return m.tr.StepLabeled(t1, y)
+		}, nil
 	}
 	if c.Coupling == "independent" { // noise is drawn in the graph
 		return func(_ int64, rng *rand.Rand) (float64, error) {
@@ -470,18 +624,17 @@ func Quantize(x []float64) []uint8 {
 	return p
 }
 
-func (m *Model) trainImages() (*data.Images, error) { return m.trainSet.load("train") }
-
-// mnistSplit loads one MNIST split once per model.
+// mnistSplit loads one MNIST split (images and labels) once per model.
 type mnistSplit struct {
-	once sync.Once
-	imgs *data.Images
-	err  error
+	once   sync.Once
+	imgs   *data.Images
+	labels []uint8
+	err    error
 }
 
-func (s *mnistSplit) load(split string) (*data.Images, error) {
-	s.once.Do(func() { s.imgs, _, s.err = data.LoadMNIST(data.MNISTDir(), split) })
-	return s.imgs, s.err
+func (s *mnistSplit) load(split string) (*data.Images, []uint8, error) {
+	s.once.Do(func() { s.imgs, s.labels, s.err = data.LoadMNIST(data.MNISTDir(), split) })
+	return s.imgs, s.labels, s.err
 }
 
 // HeldOut returns n data points the model never trained on: 2D points from
@@ -503,6 +656,87 @@ func (m *Model) HeldOut(n int, seed uint64) ([][]float64, error) {
 		return nil, err
 	}
 	return likelihood.Dequantize(rows, rand.New(rand.NewPCG(seed, 1)))
+}
+
+// HeldOutLabeled is HeldOut with the class of every point (MNIST's
+// digits, the mixture part of a 2D set): the same points as HeldOut(n,
+// seed). It is an error for data without labels.
+func (m *Model) HeldOutLabeled(n int, seed uint64) ([][]float64, []int, error) {
+	if n < 1 {
+		return nil, nil, fmt.Errorf("recipe: HeldOutLabeled needs n >= 1, got %d", n)
+	}
+	if !m.Config.IsImage() {
+		rng := rand.New(rand.NewPCG(seed, 0xdeadbeefcafef00d)) // HeldOut's stream
+		return data.SampleLabeled(m.Config.Data, n, rng)
+	}
+	x, err := m.HeldOut(n, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, labels, err := m.testSet.load("test")
+	if err != nil {
+		return nil, nil, err
+	}
+	y := make([]int, n)
+	for i := range y {
+		y[i] = int(labels[i])
+	}
+	return x, y, nil
+}
+
+// heldOutFor returns n held-out points of the class the model is set to
+// (SetCondition with one class label), or HeldOut(n, seed) when it is set
+// to no single class: what samples of the current condition are compared
+// with. 2D points of the class come from HeldOut's stream, drawn until n
+// are found; images are the first n test images of the class, dequantized
+// as HeldOut does.
+func (m *Model) heldOutFor(n int, seed uint64) ([][]float64, error) {
+	y := m.classLabel()
+	if y < 0 {
+		return m.HeldOut(n, seed)
+	}
+	if n < 1 {
+		return nil, fmt.Errorf("recipe: HeldOut needs n >= 1, got %d", n)
+	}
+	if !m.Config.IsImage() {
+		rng := rand.New(rand.NewPCG(seed, 0xdeadbeefcafef00d))
+		var out [][]float64
+		for len(out) < n {
+			x, l, err := data.SampleLabeled(m.Config.Data, n, rng)
+			if err != nil {
+				return nil, err
+			}
+			for i := range x {
+				if l[i] == y && len(out) < n {
+					out = append(out, x[i])
+				}
+			}
+		}
+		return out, nil
+	}
+	rows, err := m.classPixels(n, y)
+	if err != nil {
+		return nil, err
+	}
+	return likelihood.Dequantize(rows, rand.New(rand.NewPCG(seed, 1)))
+}
+
+// classPixels returns the first n MNIST test images of digit y as values 0..255.
+func (m *Model) classPixels(n, y int) ([][]float64, error) {
+	imgs, labels, err := m.testSet.load("test")
+	if err != nil {
+		return nil, err
+	}
+	var out [][]float64
+	for i := 0; i < imgs.N && len(out) < n; i++ {
+		if int(labels[i]) == y {
+			out = append(out, Pixels(imgs, i))
+		}
+	}
+	if len(out) < n {
+		return nil, fmt.Errorf("recipe: asked for %d test images of digit %d; the test set has %d (ask for fewer samples)", n, y, len(out))
+	}
+	return out, nil
 }
 
 // TimeSpan is the interval the sampler integrates: [0, 1] for flow
@@ -565,14 +799,20 @@ func (m *Model) Sample(n int, seed uint64, opts ode.Options) (*ode.PointsSolutio
 func (m *Model) sampler(opts ode.Options) (*ode.Solver, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	key := samplerKey(m.Weights, opts)
+	key := samplerKey(m.Weights, m.cond, opts)
 	if s, ok := m.samplers[key]; ok {
 		return s, nil
 	}
 	if err := m.checkWeights(); err != nil {
 		return nil, err
 	}
-	s, err := m.tr.SamplerWith(m.Weights, opts)
+	var s *ode.Solver
+	var err error
+	if m.Config.Conditional {
+		s, err = m.tr.GuidedSampler(m.Weights, m.cond, opts)
+	} else {
+		s, err = m.tr.SamplerWith(m.Weights, opts)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -580,25 +820,44 @@ func (m *Model) sampler(opts ode.Options) (*ode.Solver, error) {
 	return s, nil
 }
 
-// Velocity is the learned velocity at host points x and time t.
+// Velocity is the learned velocity at host points x and time t (for a
+// conditional model, the guided velocity of its Condition).
 func (m *Model) Velocity(x [][]float64, t float64) ([][]float64, error) {
 	if err := m.checkWeights(); err != nil {
 		return nil, err
 	}
+	if m.Config.Conditional {
+		return m.tr.GuidedVelocity(m.Weights, m.cond, x, t)
+	}
 	return m.tr.VelocityWith(m.Weights, x, t)
+}
+
+// field is the velocity field m's samplers and likelihoods integrate.
+func (m *Model) field() (vfield.Graph, error) {
+	if m.Config.Conditional {
+		return m.obj.GuidedVelocityWith(m.Weights, m.cond)
+	}
+	return m.obj.VelocityWith(m.Weights), nil
 }
 
 // Likelihood returns an estimator of log p_1 under the learned flow (exact
 // divergence for 2D; pass likelihood.Options{Method: likelihood.Hutchinson}
 // for images). Diffusion-trained models integrate over TimeSpan: the
 // estimator's log p_0 is then the standard normal's, a negligible
-// approximation at eps = 1e-5.
+// approximation at eps = 1e-5. A conditional model's estimator integrates
+// the guided velocity of its Condition: log p(x | y) of the model for one
+// class with guidance 0, the density of the guided flow's samples
+// otherwise.
 func (m *Model) Likelihood(opts likelihood.Options) (*likelihood.Estimator, error) {
 	if err := m.checkWeights(); err != nil {
 		return nil, err
 	}
 	opts.T0, opts.T1 = m.TimeSpan()
-	return likelihood.New(m.backend, m.store, m.obj.VelocityWith(m.Weights), opts)
+	u, err := m.field()
+	if err != nil {
+		return nil, err
+	}
+	return likelihood.New(m.backend, m.store, u, opts)
 }
 
 // ReadConfig returns the set-up recorded in a checkpoint directory (its

@@ -57,6 +57,18 @@
 // are commonly sampled from such an average (Song & Ermon 2020 recommend it
 // for score models).
 //
+// # Class-conditional runs
+//
+// With Config.Classes = K > 0 the network is Config.LabelNet, f(x, t | y)
+// (vfield.Labeled), every batch carries a label per row (StepLabeled,
+// LabeledDataStepper, TrainLabeled), and the graph replaces each label by
+// the null label K with probability Config.LabelDropout
+// (objective.DropLabels), so the network learns the conditional fields and
+// the unconditional one together. GuidedSampler and GuidedVelocity read it
+// for a guidance.Condition (labels and a guidance scale; see package
+// guidance); Sampler and Velocity read the null label's, unconditional
+// field. Minibatch-OT pairs (StepPairs) are not supported for these runs.
+//
 // # Runs
 //
 // A Run owns a checkpoint directory for one model.Store:

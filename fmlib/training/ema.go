@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/gofm/gofm/fmlib/guidance"
 	"github.com/gofm/gofm/fmlib/vfield"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -106,7 +107,18 @@ func HasEMA(store *model.Store) bool {
 // EMAScope; building the graph before any training step (no averaged
 // weights in the store) panics with an error saying so, which model.Exec
 // returns as an error.
+//
+// For a class-conditional Config (Classes > 0) it is the unconditional
+// field, the network at the null label (GuidedVelocityWith gives the
+// others).
 func (c Config) VelocityWith(w Weights) vfield.Graph {
+	if c.Classes > 0 {
+		u, err := c.GuidedVelocityWith(w, guidance.Label(c.Classes, 0))
+		if err != nil {
+			exceptions.Panicf("%v", err)
+		}
+		return u
+	}
 	u := c.Path.VelocityOf(c.Kind.Param(), c.Net)
 	if w == Raw || c.EMADecay == 0 {
 		return u

@@ -62,6 +62,21 @@ type Config struct {
 	// evaluation read by default (Weights Averaged). Typical: 0.999 for runs
 	// of thousands of steps. Must be in [0, 1).
 	EMADecay float64
+
+	// Classes > 0 makes the run class-conditional: the network is LabelNet
+	// (Net must then be nil), every batch carries one label 0..Classes-1
+	// per row (StepLabeled, LabeledDataStepper), and the label Classes is
+	// the null label of the unconditional field.
+	Classes int
+	// LabelNet is the class-conditional network f(x, t | y) of a run with
+	// Classes > 0 (e.g. models.MLPLabeled in a closure).
+	LabelNet vfield.Labeled
+	// LabelDropout is the probability that a training row's label is
+	// replaced by the null label (objective.DropLabels), so that the one
+	// network also learns the unconditional field that classifier-free
+	// guidance needs (package guidance). In [0, 1); 0.1 is the usual
+	// choice, and with 0 the null label is never trained.
+	LabelDropout float64
 }
 
 // MinLRFraction is where the cosine decay ends, as a fraction of the
@@ -81,8 +96,20 @@ func (c Config) Validate() error {
 	if !c.Kind.Valid() {
 		return fmt.Errorf("training: unknown Kind %d; use objective.CFM, DSM or DDPM", int(c.Kind))
 	}
-	if c.Net == nil {
+	switch {
+	case c.Classes < 0:
+		return fmt.Errorf("training: Config.Classes = %d; use 0 (unconditional) or the number of classes", c.Classes)
+	case c.Classes > 0 && c.LabelNet == nil:
+		return fmt.Errorf("training: Config.Classes = %d but Config.LabelNet is nil; give the class-conditional network, e.g. func(s *model.Scope, x, t, y *graph.Node) *graph.Node { return models.MLPLabeled(s.In(\"mlp\"), x, t, y, cfg) }", c.Classes)
+	case c.Classes > 0 && c.Net != nil:
+		return fmt.Errorf("training: Config has both Net and LabelNet; a class-conditional run (Classes = %d) uses LabelNet only: set Net to nil", c.Classes)
+	case c.Classes == 0 && (c.LabelNet != nil || c.LabelDropout != 0):
+		return fmt.Errorf("training: Config.LabelNet or LabelDropout is set but Classes = 0; set Classes to the number of classes for a class-conditional run")
+	case c.Classes == 0 && c.Net == nil:
 		return fmt.Errorf("training: Config.Net is nil; give the network, e.g. func(s *model.Scope, x, t *graph.Node) *graph.Node { return models.MLP(s.In(\"mlp\"), x, t, cfg) }")
+	}
+	if !(c.LabelDropout >= 0 && c.LabelDropout < 1) {
+		return fmt.Errorf("training: Config.LabelDropout = %g; need 0 <= LabelDropout < 1 (typical 0.1)", c.LabelDropout)
 	}
 	if c.Path.Sched == nil {
 		return fmt.Errorf("training: Config.Path has no scheduler; build it with probpath.New(schedule.CondOT{SigmaMin: 0.01}) or similar")
@@ -116,7 +143,9 @@ func (c Config) Validate() error {
 //	[x0, x1]      given pairs (e.g. from an optimal-transport coupling); t drawn in the graph
 //	[x0, x1, t]   everything given (t of shape [B])
 //
-// Random draws use the store's RNG state (seed it with Store.SetRNGStateFromSeed).
+// with, for a class-conditional Config (Classes > 0), the labels y (int32
+// [B]) as one more input at the end; label dropout (LabelDropout) is drawn
+// in the graph. Random draws use the store's RNG state (seed it with Store.SetRNGStateFromSeed).
 // Net receives the scope the trainer passes (the store's root scope).
 func (c Config) ModelFn() func(scope *model.Scope, inputs []*graph.Node) {
 	return func(scope *model.Scope, inputs []*graph.Node) {
@@ -128,16 +157,23 @@ func (c Config) ModelFn() func(scope *model.Scope, inputs []*graph.Node) {
 			cosineschedule.New(scope, inputs[0].Graph(), inputs[0].DType()).
 				LearningRate(lr).PeriodSteps(c.DecaySteps).MinLearningRate(MinLRFraction * lr).Done()
 		}
-		train.AddMainLoss(c.graphLoss(scope, inputs))
+		train.AddMainLoss(c.graphLoss(scope, inputs, true))
 		if c.EMADecay > 0 && len(inputs) > 0 {
 			addEMAUpdate(scope, inputs[0].Graph(), c.EMADecay)
 		}
 	}
 }
 
-// graphLoss builds the loss for the input layouts documented in ModelFn.
-func (c Config) graphLoss(scope *model.Scope, inputs []*graph.Node) *graph.Node {
-	var x0, x1, t *graph.Node
+// graphLoss builds the loss for the input layouts documented in ModelFn;
+// train applies the label dropout of a conditional run.
+func (c Config) graphLoss(scope *model.Scope, inputs []*graph.Node, train bool) *graph.Node {
+	var x0, x1, t, y *graph.Node
+	if c.Classes > 0 {
+		if len(inputs) < 2 {
+			exceptions.Panicf("training: a class-conditional model function takes the labels as its last input; got %d inputs", len(inputs))
+		}
+		y, inputs = inputs[len(inputs)-1], inputs[:len(inputs)-1]
+	}
 	switch len(inputs) {
 	case 1:
 		x1 = inputs[0]
@@ -169,7 +205,17 @@ func (c Config) graphLoss(scope *model.Scope, inputs []*graph.Node) *graph.Node 
 	if t.Rank() != 1 || t.Shape().Dimensions[0] != b {
 		exceptions.Panicf("training: t must have shape [%d], got %s", b, t.Shape())
 	}
-	return objective.Loss(c.Kind, c.Path, c.Net, scope, x0, x1, graph.ConvertDType(t, x1.DType()))
+	t = graph.ConvertDType(t, x1.DType())
+	if y == nil {
+		return objective.Loss(c.Kind, c.Path, c.Net, scope, x0, x1, t)
+	}
+	if !y.DType().IsInt() || y.Rank() != 1 || y.Shape().Dimensions[0] != b {
+		exceptions.Panicf("training: labels must be an integer vector [%d], got %s", b, y.Shape())
+	}
+	if train && c.LabelDropout > 0 {
+		y = objective.DropLabels(scope, y, c.Classes, c.LabelDropout)
+	}
+	return objective.LabeledLoss(c.Kind, c.Path, c.LabelNet, scope, x0, x1, t, y)
 }
 
 // Trainer runs training steps of one objective on a store's network with
@@ -181,7 +227,8 @@ type Trainer struct {
 	store   *model.Store
 	trainer *train.Trainer
 	eval    *model.Exec
-	vel     [2]*model.Exec // the network as a velocity at (x, t), per Weights; built by the first Velocity call
+	vel     [2]*model.Exec         // the network as a velocity at (x, t), per Weights; built by the first Velocity call
+	guided  map[string]*model.Exec // GuidedVelocity's graphs, by weights and condition
 }
 
 // NewTrainer validates cfg and prepares the training and evaluation graphs
@@ -205,7 +252,7 @@ func NewTrainer(backend compute.Backend, store *model.Store, cfg Config) (*Train
 	tr := train.NewTrainer(backend, store, cfg.ModelFn(), nil, opt, nil, nil)
 	eval, err := model.NewExec(backend, store, func(scope *model.Scope, inputs []*graph.Node) *graph.Node {
 		livevars.Keep(scope, inputs[0])
-		return cfg.graphLoss(scope, inputs)
+		return cfg.graphLoss(scope, inputs, false)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("training: building the evaluation graph: %w", err)
@@ -240,7 +287,15 @@ func (t *Trainer) Step(x1 *tensors.Tensor) (float64, error) {
 	if err := checkBatch("x1", x1); err != nil {
 		return 0, err
 	}
+	if t.cfg.Classes > 0 {
+		x1.FinalizeAll()
+		return 0, errConditional("Step", "StepLabeled")
+	}
 	return t.step(x1)
+}
+
+func errConditional(method, instead string) error {
+	return fmt.Errorf("training: %s: the network is class-conditional (Config.Classes > 0) and needs a label per row; use %s", method, instead)
 }
 
 // StepPairs is Step with the noise given: x0 and x1 are paired row by row
@@ -254,6 +309,9 @@ func (t *Trainer) StepPairs(x0, x1 *tensors.Tensor) (float64, error) {
 	}
 	if !x0.Shape().Equal(x1.Shape()) {
 		return 0, fmt.Errorf("training: x0 shape %s differs from x1 shape %s; pairs must match row by row", x0.Shape(), x1.Shape())
+	}
+	if t.cfg.Classes > 0 {
+		return 0, errConditional("StepPairs", "StepLabeled (noise pairs are not supported for class-conditional runs)")
 	}
 	return t.step(x0, x1)
 }
@@ -275,17 +333,28 @@ func (t *Trainer) step(inputs ...*tensors.Tensor) (float64, error) {
 // same inputs it is deterministic, which makes it the right yardstick to
 // compare a network before and after training.
 func (t *Trainer) Loss(x0, x1, tt *tensors.Tensor) (float64, error) {
-	if err := checkBatch("x0", x0); err != nil {
+	if t.cfg.Classes > 0 {
+		return 0, errConditional("Loss", "LossLabeled")
+	}
+	if err := checkLossInputs(x0, x1, tt); err != nil {
 		return 0, err
+	}
+	return t.evalLoss(x0, x1, tt)
+}
+
+// checkLossInputs checks the fixed inputs of Loss and LossLabeled.
+func checkLossInputs(x0, x1, tt *tensors.Tensor) error {
+	if err := checkBatch("x0", x0); err != nil {
+		return err
 	}
 	if err := checkBatch("x1", x1); err != nil {
-		return 0, err
+		return err
 	}
 	if !x0.Shape().Equal(x1.Shape()) {
-		return 0, fmt.Errorf("training: x0 shape %s differs from x1 shape %s", x0.Shape(), x1.Shape())
+		return fmt.Errorf("training: x0 shape %s differs from x1 shape %s", x0.Shape(), x1.Shape())
 	}
 	if tt == nil || tt.Shape().Rank() != 1 || tt.Shape().Dimensions[0] != x1.Shape().Dimensions[0] || tt.Shape().DType != dtypes.Float32 {
-		return 0, fmt.Errorf("training: t must be a float32 tensor of shape [%d] (one time per row of x1)", x1.Shape().Dimensions[0])
+		return fmt.Errorf("training: t must be a float32 tensor of shape [%d] (one time per row of x1)", x1.Shape().Dimensions[0])
 	}
 	var bad error
 	tensors.MustConstFlatData(tt, func(flat []float32) {
@@ -296,10 +365,11 @@ func (t *Trainer) Loss(x0, x1, tt *tensors.Tensor) (float64, error) {
 			}
 		}
 	})
-	if bad != nil {
-		return 0, bad
-	}
-	out, err := t.eval.Call1(x0, x1, tt)
+	return bad
+}
+
+func (t *Trainer) evalLoss(inputs ...any) (float64, error) {
+	out, err := t.eval.Call1(inputs...)
 	if err != nil {
 		return 0, fmt.Errorf("training: evaluating the loss: %w", err)
 	}

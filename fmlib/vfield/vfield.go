@@ -13,6 +13,15 @@ import (
 // caller documents a store.
 type Graph func(scope *model.Scope, x, t *graph.Node) *graph.Node
 
+// Labeled is a class-conditional velocity field u(x, t | y) in a graph: Graph
+// with a third input y, the class label of every row of x (an integer
+// vector of shape [B], values 0..K where K, the number of classes, is the
+// "null" label of the unconditional field; see package guidance). Networks
+// built with a label embedding (models.MLPLabeled, models.UNetLabeled) have
+// this type; guidance.Field binds labels (and a guidance scale) to one and
+// returns a Graph that every solver and likelihood estimator takes.
+type Labeled func(scope *model.Scope, x, t, y *graph.Node) *graph.Node
+
 // Host is a velocity field evaluated on the host: u_t at every row of x, one
 // row of the same length per point. It may write its result over the rows of
 // x and return them; callers that keep x copy it first.
