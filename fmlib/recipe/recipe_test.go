@@ -48,7 +48,7 @@ func TestValidateErrors(t *testing.T) {
 		{"net", func(c *recipe.Config) { c.Net = "resnet" }, "use mlp or unet"},
 		{"unet on 2D", func(c *recipe.Config) { c.Net = "unet" }, "for images"},
 		{"path", func(c *recipe.Config) { c.Path = "ve" }, "use ot"},
-		{"objective", func(c *recipe.Config) { c.Objective = "gan" }, "cfm, dsm or ddpm"},
+		{"objective", func(c *recipe.Config) { c.Objective = "gan" }, "cfm, dsm, ddpm or scoreflow"},
 		{"coupling", func(c *recipe.Config) { c.Coupling = "sinkhorn" }, "independent or ot"},
 		{"ot coupling with ddpm", func(c *recipe.Config) { c.Coupling, c.Objective = "ot", "ddpm" }, "with objective cfm"},
 		{"lr", func(c *recipe.Config) { c.LearningRate = math.Inf(1) }, "learning rate"},
@@ -57,7 +57,8 @@ func TestValidateErrors(t *testing.T) {
 		{"ema 1", func(c *recipe.Config) { c.EMA = 1 }, "0 <= ema < 1"},
 		{"ema negative", func(c *recipe.Config) { c.EMA = -0.5 }, "0 <= ema < 1"},
 		{"ema NaN", func(c *recipe.Config) { c.EMA = math.NaN() }, "0 <= ema < 1"},
-		{"time", func(c *recipe.Config) { c.Time = "beta" }, "uniform or logit-normal"},
+		{"time", func(c *recipe.Config) { c.Time = "beta" }, "uniform, logit-normal or importance"},
+		{"importance on the ot path", func(c *recipe.Config) { c.Objective, c.Time = "scoreflow", "importance" }, "use it with path vp"},
 	} {
 		c := base
 		c.Hidden = append([]int(nil), base.Hidden...)

@@ -32,7 +32,7 @@ const DefaultLearningRate = 1e-3
 // DecaySteps and EMADecay mean objective.DefaultTimeEps, Adam,
 // DefaultLearningRate, a constant learning rate and no weight average.
 type Config struct {
-	Kind objective.Kind  // objective.CFM (zero value), DSM or DDPM
+	Kind objective.Kind  // objective.CFM (zero value), DSM, DDPM or ScoreFlow
 	Path probpath.Affine // probability path (scheduler); required
 	Net  vfield.Graph    // the network; required
 
@@ -57,6 +57,17 @@ type Config struct {
 	// (objective.LogitNormalTime) instead of uniformly.
 	TimeLogitMean, TimeLogitStd float64
 
+	// TimeImportance, when true, draws the training times with their
+	// log-SNR uniform (objective.SampleLogSNRTime: density proportional to
+	// d lambda_t/dt) and multiplies each row's loss by the importance ratio
+	// of the uniform density to that one, so the objective is the same as
+	// with uniform times and only the variance of its estimate changes: the
+	// right choice for objective.ScoreFlow, whose weight g_t^2 is then
+	// cancelled to a constant times sigma_t^2 (see package objective). It
+	// needs a path whose schedule is a schedule.LogSNRInverter (VP) and
+	// excludes TimeLogitStd > 0.
+	TimeImportance bool
+
 	// EMADecay, when > 0, keeps an exponential moving average of the weights
 	// with this decay (after a warm-up, see EMAScope), which sampling and
 	// evaluation read by default (Weights Averaged). Typical: 0.999 for runs
@@ -79,7 +90,7 @@ func (c Config) timeEps() float64 {
 // Validate reports the first invalid setting.
 func (c Config) Validate() error {
 	if !c.Kind.Valid() {
-		return fmt.Errorf("training: unknown Kind %d; use objective.CFM, DSM or DDPM", int(c.Kind))
+		return fmt.Errorf("training: unknown Kind %d; use objective.CFM, DSM, DDPM or ScoreFlow", int(c.Kind))
 	}
 	if c.Net == nil {
 		return fmt.Errorf("training: Config.Net is nil; give the network, e.g. func(s *model.Scope, x, t *graph.Node) *graph.Node { return models.MLP(s.In(\"mlp\"), x, t, cfg) }")
@@ -99,6 +110,14 @@ func (c Config) Validate() error {
 	if !(c.TimeLogitStd >= 0) || math.IsInf(c.TimeLogitStd, 0) || math.IsNaN(c.TimeLogitMean) || math.IsInf(c.TimeLogitMean, 0) {
 		return fmt.Errorf("training: Config.TimeLogitMean = %g, TimeLogitStd = %g; need finite values, std >= 0 (0: uniform times; typical 0 and 1)", c.TimeLogitMean, c.TimeLogitStd)
 	}
+	if c.TimeImportance {
+		if c.TimeLogitStd > 0 {
+			return fmt.Errorf("training: Config.TimeImportance and TimeLogitStd > 0 both choose how times are drawn; set one")
+		}
+		if _, _, _, err := objective.LogSNRRange(c.Path.Sched, c.timeEps()); err != nil {
+			return fmt.Errorf("training: Config.TimeImportance: %w", err)
+		}
+	}
 	if !validEMADecay(c.EMADecay) {
 		return fmt.Errorf("training: Config.EMADecay = %g; need 0 <= EMADecay < 1 (0: no average; typical 0.999)", c.EMADecay)
 	}
@@ -114,7 +133,10 @@ func (c Config) Validate() error {
 //
 //	[x1]          data batch [B, D]; noise x0 ~ N(0, I) and t ~ U[eps, 1-eps) are drawn in the graph
 //	[x0, x1]      given pairs (e.g. from an optimal-transport coupling); t drawn in the graph
-//	[x0, x1, t]   everything given (t of shape [B])
+//	[x0, x1, t]   everything given (t of shape [B]; rows weighted 1, as for uniform times)
+//
+// Drawn times are logit-normal with TimeLogitStd > 0, or importance sampled
+// (and the rows reweighted) with TimeImportance.
 //
 // Random draws use the store's RNG state (seed it with Store.SetRNGStateFromSeed).
 // Net receives the scope the trainer passes (the store's root scope).
@@ -159,8 +181,11 @@ func (c Config) graphLoss(scope *model.Scope, inputs []*graph.Node) *graph.Node 
 		exceptions.Panicf("training: x0 shape %s differs from x1 shape %s", x0.Shape(), x1.Shape())
 	}
 	b := x1.Shape().Dimensions[0]
+	var rows *graph.Node // importance ratios of the drawn times (nil: 1)
 	if t == nil {
-		if c.TimeLogitStd > 0 {
+		if c.TimeImportance {
+			t, rows = objective.SampleLogSNRTime(scope, g, x1.DType(), b, c.Path, c.timeEps())
+		} else if c.TimeLogitStd > 0 {
 			t = objective.SampleLogitNormalTime(scope, g, x1.DType(), b, c.TimeLogitMean, c.TimeLogitStd, c.timeEps())
 		} else {
 			t = objective.SampleTime(scope, g, x1.DType(), b, c.timeEps())
@@ -169,7 +194,7 @@ func (c Config) graphLoss(scope *model.Scope, inputs []*graph.Node) *graph.Node 
 	if t.Rank() != 1 || t.Shape().Dimensions[0] != b {
 		exceptions.Panicf("training: t must have shape [%d], got %s", b, t.Shape())
 	}
-	return objective.Loss(c.Kind, c.Path, c.Net, scope, x0, x1, graph.ConvertDType(t, x1.DType()))
+	return objective.WeightedLoss(c.Kind, c.Path, c.Net, scope, x0, x1, graph.ConvertDType(t, x1.DType()), rows)
 }
 
 // Trainer runs training steps of one objective on a store's network with
