@@ -17,7 +17,7 @@ VENV := $(or $(GOFM_VENV),$(HOME)/.local/share/gofm/venv)
 PY = $(shell if [ -x "$(VENV)/bin/python" ]; then echo "$(VENV)/bin/python"; else echo /usr/bin/python3; fi)
 OUT ?= out
 
-.PHONY: all install data run test vet unit kernel-check browser-test notebooks notebooks-quick lab bench table tune pretrained gpucheck fuzz docker-test
+.PHONY: all install data run test vet unit kernel-check browser-test notebooks notebooks-quick lab bench table table-mnist tune pretrained gpucheck fuzz docker-test
 
 all: run
 
@@ -73,6 +73,10 @@ lab: install
 ## table: the paper's Table 1 at the 2D scale (6 methods x 2 data sets x 2 seeds, resumable): $(OUT)/table/results-2d.json and .md.
 table:
 	$(GO) run ./cmd/fmtable -scale 2d -out $(OUT)/table
+
+## table-mnist: the paper's Table 1 on MNIST with the mnist-unet U-Net (DDPM, Score Matching, ScoreFlow, FM w/ Diffusion, FM w/ OT, OT-CFM, 2-RF x 2 seeds, 2800 steps each; NLL K = 1 and K = 5, FID-MNIST, Dopri5 NFE): about 6-7 hours on 2 cores, resumable (run it again after a stop): $(OUT)/table/results-mnist-unet.json and .md.
+table-mnist: data
+	$(GO) run ./cmd/fmtable -scale mnist-unet -out $(OUT)/table
 
 ## tune: the mnist-unet recipe's variants at equal training time (10 min each of measured step time), scored by FID-MNIST of the averaged weights with its floor: $(OUT)/tune/results.md (resumable; ~95 min on 2 cores; docs/results/tune-mnist.md has a run).
 tune: data

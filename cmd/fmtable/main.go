@@ -1,7 +1,8 @@
 // Command fmtable reproduces Table 1 of Lipman et al. (2023), "Flow Matching
 // for Generative Modeling", at a scale that runs here: it trains every method
-// of the scale (DDPM, Score Matching, FM w/ Diffusion, FM w/ OT, OT-CFM,
-// 2-RF), evaluates NLL, sample quality and Dopri5 NFE, and writes
+// of the scale (DDPM, Score Matching, ScoreFlow on the U-Net scales, FM w/
+// Diffusion, FM w/ OT, OT-CFM, 2-RF), evaluates NLL, sample quality and
+// Dopri5 NFE, and writes
 //
 //	<out>/results-<scale>.json   every setting and measurement (read by notebook 10)
 //	<out>/results-<scale>.md     the table beside the paper's, and the paper's claims tested
@@ -11,6 +12,7 @@
 // trained nor evaluated again).
 //
 //	go run ./cmd/fmtable -scale 2d -out out/table     (what `make table` runs)
+//	go run ./cmd/fmtable -scale mnist-unet -out out/table     (what `make table-mnist` runs)
 //	go run ./cmd/fmtable -list
 //	go run ./cmd/fmtable -scale mnist -record docs/results   (keep a finished run with the code)
 //
@@ -41,7 +43,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fmtable", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	scale := fs.String("scale", "2d", "the scale to run: "+strings.Join(table.ScaleNames(), ", ")+
-		"\n(2d-quick ~1 min, 2d ~25 min, mnist-quick ~1 min, mnist ~55 min on 2 CPU cores;\ncifar10 explains what it needs)")
+		"\n(2d-quick ~1 min, 2d ~25 min, mnist-quick ~1 min, mnist ~55 min, mnist-unet-quick ~1 min,\n"+
+		"mnist-unet 6-7 hours (make table-mnist) on 2 CPU cores; mnist-unet-gpu ~10 min on one H200 (an estimate);\n"+
+		"cifar10 explains what it needs)")
 	out := fs.String("out", "out/table", "output folder: results-<scale>.json and .md, and checkpoints under <out>/<scale>/\n(running again with the same folder resumes)")
 	list := fs.Bool("list", false, "list the scales with their settings and exit")
 	record := fs.String("record", "", "do not run: copy the finished results of -scale from -out into this folder (e.g. docs/results),\n"+

@@ -66,10 +66,42 @@ func BitsPerDim(logp [][]float64, dim int) ([]float64, error) {
 	return out, nil
 }
 
-// BitsPerDim evaluates 8-bit examples (rows of D integers in [0, 255]) with
-// k uniform dequantizations each, all in one backward solve of N*k points,
-// and returns bits per dimension per example and the solve's statistics.
-func (e *Estimator) BitsPerDim(pixels [][]float64, k int, rng *rand.Rand) ([]float64, ode.Stats, error) {
+// BitsPerDimOneSample returns, per example, the mean over its K
+// log-densities of the one-sample (K = 1) bound,
+//
+//	bpd1_i = (1/K) sum_k [-logp[i][k] / (D ln 2) + log_2 128],
+//
+// an unbiased estimate of the K = 1 bound of E[-log_2 P(v)]/D with K times
+// less variance. BitsPerDim of the same log-densities is never larger
+// (log-mean-exp >= mean, Jensen), and in expectation over the
+// dequantizations the K-sample bound is tighter (Burda et al. 2016).
+func BitsPerDimOneSample(logp [][]float64, dim int) ([]float64, error) {
+	if dim < 1 {
+		return nil, fmt.Errorf("likelihood.BitsPerDimOneSample: dimension %d; give D >= 1", dim)
+	}
+	out := make([]float64, len(logp))
+	for i, lp := range logp {
+		if len(lp) == 0 {
+			return nil, fmt.Errorf("likelihood.BitsPerDimOneSample: example %d has no log-densities", i)
+		}
+		s := 0.0
+		for _, v := range lp {
+			if math.IsNaN(v) {
+				return nil, fmt.Errorf("likelihood.BitsPerDimOneSample: example %d has a NaN log-density", i)
+			}
+			s += v
+		}
+		out[i] = -s/float64(len(lp))/(float64(dim)*math.Ln2) + 7
+	}
+	return out, nil
+}
+
+// DequantizedLogProb draws k uniform dequantizations of each 8-bit example
+// (rows of D integers in [0, 255]) and returns their log-densities
+// log p_y(y_ik), logp[i][k], all from one backward solve of N*k points, with
+// the solve's statistics. BitsPerDim and BitsPerDimOneSample turn them into
+// the K-sample and the one-sample bounds.
+func (e *Estimator) DequantizedLogProb(pixels [][]float64, k int, rng *rand.Rand) ([][]float64, ode.Stats, error) {
 	if k < 1 {
 		return nil, ode.Stats{}, fmt.Errorf("likelihood.BitsPerDim: k = %d importance samples; give k >= 1", k)
 	}
@@ -92,6 +124,18 @@ func (e *Estimator) BitsPerDim(pixels [][]float64, k int, rng *rand.Rand) ([]flo
 			logp[i] = append(logp[i], r.LogP[j*n+i])
 		}
 	}
+	return logp, r.Stats, nil
+}
+
+// BitsPerDim evaluates 8-bit examples (rows of D integers in [0, 255]) with
+// k uniform dequantizations each, all in one backward solve of N*k points,
+// and returns bits per dimension per example (the k-sample bound) and the
+// solve's statistics.
+func (e *Estimator) BitsPerDim(pixels [][]float64, k int, rng *rand.Rand) ([]float64, ode.Stats, error) {
+	logp, st, err := e.DequantizedLogProb(pixels, k, rng)
+	if err != nil {
+		return nil, st, err
+	}
 	bpd, err := BitsPerDim(logp, len(pixels[0]))
-	return bpd, r.Stats, err
+	return bpd, st, err
 }

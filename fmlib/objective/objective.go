@@ -24,21 +24,29 @@ import (
 // apart from 1 in float32 (whose spacing near 1 is 6e-8).
 const DefaultTimeEps = 1e-5
 
-// Kind selects the training objective. All three regress a network output on
+// Kind selects the training objective. All four regress a network output on
 // a target computed from a path sample (x0 noise, x1 data, t):
 //
-//	CFM   pred ~ velocity  u_t(x_t | x0, x1) = dAlpha x1 + dSigma x0,  weight 1
-//	DSM   pred ~ score     -x0 / sigma_t,                             weight sigma_t^2
-//	DDPM  pred ~ noise     x0,                                         weight 1
+//	CFM        pred ~ velocity  u_t(x_t | x0, x1) = dAlpha x1 + dSigma x0,  weight 1
+//	DSM        pred ~ score     -x0 / sigma_t,                             weight sigma_t^2
+//	DDPM       pred ~ noise     x0,                                         weight 1
+//	ScoreFlow  pred ~ score     -x0 / sigma_t,                             weight g_t^2 (LikelihoodWeight)
 type Kind int
 
 const (
 	CFM Kind = iota
 	DSM
 	DDPM
+	// ScoreFlow is denoising score matching with the likelihood weighting
+	// of Song, Durkan, Murray and Ermon (2021): lambda(t) = g_t^2, the
+	// squared diffusion coefficient of the SDE whose marginals are the
+	// path's (see LikelihoodWeight). With this weight the score-matching
+	// loss bounds the model's negative log-likelihood (their Theorem 1).
+	// Draw times with LogSNRTime to estimate it with low variance.
+	ScoreFlow
 )
 
-// String returns "CFM", "DSM" or "DDPM".
+// String returns "CFM", "DSM", "DDPM" or "ScoreFlow".
 func (k Kind) String() string {
 	switch k {
 	case CFM:
@@ -47,20 +55,23 @@ func (k Kind) String() string {
 		return "DSM"
 	case DDPM:
 		return "DDPM"
+	case ScoreFlow:
+		return "ScoreFlow"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
-// Valid reports whether k is one of CFM, DSM, DDPM.
-func (k Kind) Valid() bool { return k >= CFM && k <= DDPM }
+// Valid reports whether k is one of CFM, DSM, DDPM, ScoreFlow.
+func (k Kind) Valid() bool { return k >= CFM && k <= ScoreFlow }
 
 // Param is the quantity a network trained with k predicts, in probpath's
-// terms: Velocity for CFM, Score for DSM, Epsilon for DDPM. Samplers turn
-// such a network into a velocity field with path.VelocityOf(k.Param(), net)
-// (path.Convert(k.Param(), probpath.Velocity, ...) converts values).
+// terms: Velocity for CFM, Score for DSM and ScoreFlow, Epsilon for DDPM.
+// Samplers turn such a network into a velocity field with
+// path.VelocityOf(k.Param(), net) (path.Convert(k.Param(), probpath.Velocity,
+// ...) converts values).
 func (k Kind) Param() probpath.Param {
 	switch k {
-	case DSM:
+	case DSM, ScoreFlow:
 		return probpath.Score
 	case DDPM:
 		return probpath.Epsilon
@@ -127,9 +138,10 @@ func perRow(c, like *graph.Node) *graph.Node {
 // Target returns the regression target of kind for the path sample s (shape
 // of s.Xt) and the per-row weight lambda(t) (shape [B]), or nil for weight 1:
 //
-//	CFM:  s.DXt                        lambda = 1
-//	DSM:  -s.X0 / sigma_t              lambda = sigma_t^2
-//	DDPM: s.X0                         lambda = 1
+//	CFM:       s.DXt                   lambda = 1
+//	DSM:       -s.X0 / sigma_t         lambda = sigma_t^2
+//	DDPM:      s.X0                    lambda = 1
+//	ScoreFlow: -s.X0 / sigma_t         lambda = g_t^2 (LikelihoodWeight)
 //
 // sigma_t comes from path.Sched.Graph(s.T). s.T must have shape [B].
 func Target(kind Kind, path probpath.Affine, s probpath.Sample) (target, weight *graph.Node) {
@@ -138,13 +150,16 @@ func Target(kind Kind, path probpath.Affine, s probpath.Sample) (target, weight 
 		return s.DXt, nil
 	case DDPM:
 		return s.X0, nil
-	case DSM:
+	case DSM, ScoreFlow:
 		if path.Sched == nil {
-			exceptions.Panicf("objective.Target(DSM): path has no scheduler")
+			exceptions.Panicf("objective.Target(%s): path has no scheduler", kind)
 		}
-		sigma := path.Sched.Graph(s.T).Sigma
-		target = graph.Neg(graph.Div(s.X0, perRow(sigma, s.X0)))
-		return target, graph.Square(sigma)
+		c := path.Sched.Graph(s.T)
+		target = graph.Neg(graph.Div(s.X0, perRow(c.Sigma, s.X0)))
+		if kind == ScoreFlow {
+			return target, likelihoodWeight(c)
+		}
+		return target, graph.Square(c.Sigma)
 	}
 	exceptions.Panicf("objective: unknown loss kind %d (valid: CFM, DSM, DDPM)", int(kind))
 	return nil, nil
@@ -163,6 +178,17 @@ func Target(kind Kind, path probpath.Affine, s probpath.Sample) (target, weight 
 // The mean over coordinates makes losses comparable across dimensions; it is
 // 1/D times the usual E ||pred - target||^2.
 func PredictionLoss(kind Kind, path probpath.Affine, pred *graph.Node, s probpath.Sample) *graph.Node {
+	return WeightedPredictionLoss(kind, path, pred, s, nil)
+}
+
+// WeightedPredictionLoss is PredictionLoss with an extra per-row factor
+// rows (shape [B]; nil means 1): the importance ratio of times drawn from
+// another distribution than the uniform one (see LogSNRTime), so that
+//
+//	L = mean over rows b and coordinates j of rows_b lambda(t_b) (pred_bj - target_bj)^2
+//
+// estimates the same objective as PredictionLoss with uniform times.
+func WeightedPredictionLoss(kind Kind, path probpath.Affine, pred *graph.Node, s probpath.Sample, rows *graph.Node) *graph.Node {
 	if !pred.Shape().Equal(s.Xt.Shape()) {
 		exceptions.Panicf("objective: prediction shape %s differs from x_t shape %s", pred.Shape(), s.Xt.Shape())
 	}
@@ -171,15 +197,27 @@ func PredictionLoss(kind Kind, path probpath.Affine, pred *graph.Node, s probpat
 	if weight != nil {
 		sq = graph.Mul(sq, perRow(graph.ConvertDType(weight, sq.DType()), sq))
 	}
+	if rows != nil {
+		if rows.Rank() != 1 || rows.Shape().Dimensions[0] != sq.Shape().Dimensions[0] {
+			exceptions.Panicf("objective: row weights of shape %s for a batch of %d rows; want shape [%d]", rows.Shape(), sq.Shape().Dimensions[0], sq.Shape().Dimensions[0])
+		}
+		sq = graph.Mul(sq, perRow(graph.ConvertDType(rows, sq.DType()), sq))
+	}
 	return graph.ReduceAllMean(sq)
 }
 
 // Loss samples the path at (x0, x1, t), evaluates net on (x_t, t) and returns
 // PredictionLoss. x0 and x1 have shape [B, ...]; t has shape [B].
 func Loss(kind Kind, path probpath.Affine, net vfield.Graph, scope *model.Scope, x0, x1, t *graph.Node) *graph.Node {
+	return WeightedLoss(kind, path, net, scope, x0, x1, t, nil)
+}
+
+// WeightedLoss is Loss with WeightedPredictionLoss's per-row factor rows
+// (shape [B]; nil means 1).
+func WeightedLoss(kind Kind, path probpath.Affine, net vfield.Graph, scope *model.Scope, x0, x1, t, rows *graph.Node) *graph.Node {
 	s := path.Sample(x0, x1, t)
 	pred := net(scope, s.Xt, s.T)
-	return PredictionLoss(kind, path, pred, s)
+	return WeightedPredictionLoss(kind, path, pred, s, rows)
 }
 
 // DropLabels replaces each label of y (an integer vector [B]) by the null
@@ -215,7 +253,14 @@ func DropLabels(scope *model.Scope, y *graph.Node, null int, p float64) *graph.N
 // y holds one integer label per row ([B]); apply DropLabels first to train
 // the null label too.
 func LabeledLoss(kind Kind, path probpath.Affine, net vfield.Labeled, scope *model.Scope, x0, x1, t, y *graph.Node) *graph.Node {
+	return WeightedLabeledLoss(kind, path, net, scope, x0, x1, t, y, nil)
+}
+
+// WeightedLabeledLoss is LabeledLoss with WeightedPredictionLoss's per-row
+// factor rows (shape [B]; nil means 1), e.g. the importance ratios of
+// ScoreFlow's log-SNR time sampling.
+func WeightedLabeledLoss(kind Kind, path probpath.Affine, net vfield.Labeled, scope *model.Scope, x0, x1, t, y, rows *graph.Node) *graph.Node {
 	s := path.Sample(x0, x1, t)
 	pred := net(scope, s.Xt, s.T, y)
-	return PredictionLoss(kind, path, pred, s)
+	return WeightedPredictionLoss(kind, path, pred, s, rows)
 }

@@ -23,7 +23,7 @@ type FIDScorer interface {
 type EvalOptions struct {
 	Samples   int       // generated samples for sample quality [2D 2000, images 1000]
 	NLLPoints int       // held-out points for the NLL [2D 1000, images 100]
-	K         int       // images: dequantizations per image, importance weighted [1]
+	K         int       // images: dequantizations per image, importance weighted (Report has the K-sample and the one-sample bound) [1]
 	Probes    int       // images: Hutchinson probes per solve [1]
 	Tol       float64   // Dopri5 atol = rtol for sampling and NLL [1e-5, the paper's]
 	Chunk     int       // points per solve, bounds memory [2D 2000, images 250]
@@ -55,14 +55,20 @@ func (o EvalOptions) resolved(image bool) EvalOptions {
 type Report struct {
 	NFE       float64 // mean Dopri5 function evaluations per sampling solve (each solve moves a chunk of points)
 	NFEStdErr float64
-	NLL       float64 // 2D: nats per point; images: bits per dimension
+	NLL       float64 // 2D: nats per point; images: bits per dimension (the K-sample bound with K = EvalOptions.K)
 	NLLStdErr float64
-	NLLUnit   string
-	Energy    float64 // 2D: energy distance to held-out points
-	W2        float64 // 2D: exact 2-Wasserstein distance to as many held-out points
-	FID       float64 // images: EvalOptions.FID's score ("FID-MNIST")
-	Samples   [][]float64
-	Seconds   float64
+	// NLLOneSample (images) is the one-sample (K = 1) bound in bits per
+	// dimension, from the same solves: the mean over each image's K
+	// dequantizations of -log p / (D ln 2) + 7 (likelihood.BitsPerDimOneSample).
+	// It equals NLL when K = 1 and is never below it; NaN for 2D.
+	NLLOneSample       float64
+	NLLOneSampleStdErr float64
+	NLLUnit            string
+	Energy             float64 // 2D: energy distance to held-out points
+	W2                 float64 // 2D: exact 2-Wasserstein distance to as many held-out points
+	FID                float64 // images: EvalOptions.FID's score ("FID-MNIST")
+	Samples            [][]float64
+	Seconds            float64
 }
 
 // Evaluate samples the model with Dopri5 at opts.Tol and measures NFE,
@@ -79,7 +85,8 @@ func (m *Model) Evaluate(opts EvalOptions) (*Report, error) {
 		return nil, fmt.Errorf("recipe: Evaluate compares samples of one condition with held-out data of its class; set one label (SetCondition with guidance.Label), not one per sample")
 	}
 	start := time.Now()
-	r := &Report{NLL: math.NaN(), NLLStdErr: math.NaN(), Energy: math.NaN(), W2: math.NaN(), FID: math.NaN()}
+	r := &Report{NLL: math.NaN(), NLLStdErr: math.NaN(), NLLOneSample: math.NaN(), NLLOneSampleStdErr: math.NaN(),
+		Energy: math.NaN(), W2: math.NaN(), FID: math.NaN()}
 	solver := ode.Options{Method: ode.Dopri5, Atol: o.Tol, Rtol: o.Tol}
 	noise := m.Noise(o.Samples, o.Seed)
 	samples, nfes, err := m.TransportChunks(noise, o.Chunk, solver)
@@ -116,7 +123,8 @@ func (m *Model) Evaluate(opts EvalOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	var per []float64 // images: bits/dim per image; 2D: log p per point
+	var per []float64 // images: bits/dim per image (K-sample bound); 2D: log p per point
+	var one []float64 // images: the one-sample bound per image
 	if img {
 		r.NLLUnit = "bits/dim"
 		var pix [][]float64
@@ -131,11 +139,19 @@ func (m *Model) Evaluate(opts EvalOptions) (*Report, error) {
 		rng := rand.New(rand.NewPCG(o.Seed, 3))
 		chunk := max(1, o.Chunk/o.K)
 		for lo := 0; lo < len(pix); lo += chunk {
-			bpd, _, err := est.BitsPerDim(pix[lo:min(lo+chunk, len(pix))], o.K, rng)
+			lp, _, err := est.DequantizedLogProb(pix[lo:min(lo+chunk, len(pix))], o.K, rng)
 			if err != nil {
 				return nil, fmt.Errorf("recipe: bits per dimension: %w", err)
 			}
-			per = append(per, bpd...)
+			bpd, err := likelihood.BitsPerDim(lp, m.Config.Dim())
+			if err != nil {
+				return nil, fmt.Errorf("recipe: bits per dimension: %w", err)
+			}
+			b1, err := likelihood.BitsPerDimOneSample(lp, m.Config.Dim())
+			if err != nil {
+				return nil, fmt.Errorf("recipe: bits per dimension: %w", err)
+			}
+			per, one = append(per, bpd...), append(one, b1...)
 		}
 	} else {
 		r.NLLUnit = "nats"
@@ -156,6 +172,7 @@ func (m *Model) Evaluate(opts EvalOptions) (*Report, error) {
 	}
 	if img {
 		r.NLL, r.NLLStdErr = metrics.MeanSE(per)
+		r.NLLOneSample, r.NLLOneSampleStdErr = metrics.MeanSE(one)
 	}
 	r.Seconds = time.Since(start).Seconds()
 	return r, nil

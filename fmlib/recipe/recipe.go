@@ -48,7 +48,7 @@ type Config struct {
 
 	Path      string  `json:"path"`                // "ot" (conditional OT) or "vp" (variance preserving)
 	SigmaMin  float64 `json:"sigma_min,omitempty"` // "ot" path: sigma at t = 1
-	Objective string  `json:"objective"`           // "cfm", "dsm" (score matching) or "ddpm" (noise prediction)
+	Objective string  `json:"objective"`           // "cfm", "dsm" (score matching), "ddpm" (noise prediction) or "scoreflow" (score matching with the likelihood weighting g^2)
 	Coupling  string  `json:"coupling"`            // "independent" or "ot" (minibatch optimal transport)
 
 	LearningRate float64 `json:"learning_rate"`
@@ -58,8 +58,11 @@ type Config struct {
 	// EMA is the decay of the moving average of the weights that sampling
 	// and evaluation read (training.Config.EMADecay); 0: none.
 	EMA float64 `json:"ema,omitempty"`
-	// Time is how training draws t: "" or "uniform" (U[eps, 1-eps)), or
-	// "logit-normal" (sigmoid of N(0, 1), training.Config.TimeLogitStd = 1).
+	// Time is how training draws t: "" or "uniform" (U[eps, 1-eps)),
+	// "logit-normal" (sigmoid of N(0, 1), training.Config.TimeLogitStd = 1),
+	// or "importance" (log-SNR uniform, each row reweighted by its
+	// importance ratio: the uniform-time objective with less variance;
+	// training.Config.TimeImportance; vp path only, meant for scoreflow).
 	Time  string `json:"time,omitempty"`
 	Batch int    `json:"batch"`
 	Steps int64  `json:"-"` // total training steps
@@ -223,8 +226,11 @@ func (c Config) Validate() error {
 	if !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0) {
 		return fmt.Errorf("recipe: learning rate %g; need a finite value > 0 (e.g. 1e-3)", c.LearningRate)
 	}
-	if c.Time != "" && c.Time != "uniform" && c.Time != "logit-normal" {
-		return fmt.Errorf("recipe: time %q unknown; use uniform or logit-normal", c.Time)
+	if c.Time != "" && c.Time != "uniform" && c.Time != "logit-normal" && c.Time != "importance" {
+		return fmt.Errorf("recipe: time %q unknown; use uniform, logit-normal or importance", c.Time)
+	}
+	if c.Time == "importance" && c.Path != "vp" {
+		return fmt.Errorf("recipe: time importance draws times by the log-SNR of the vp path; use it with path vp, not %s", c.Path)
 	}
 	if !(c.EMA >= 0 && c.EMA < 1) {
 		return fmt.Errorf("recipe: ema %g; need 0 <= ema < 1 (0: no moving average of the weights; typical 0.999)", c.EMA)
@@ -280,8 +286,10 @@ func (c Config) kind() (objective.Kind, error) {
 		return objective.DSM, nil
 	case "ddpm":
 		return objective.DDPM, nil
+	case "scoreflow":
+		return objective.ScoreFlow, nil
 	}
-	return 0, fmt.Errorf("recipe: objective %q unknown; use cfm, dsm or ddpm", c.Objective)
+	return 0, fmt.Errorf("recipe: objective %q unknown; use cfm, dsm, ddpm or scoreflow", c.Objective)
 }
 
 // NetFn is the network of c (nil for a conditional set-up: see LabelNetFn).
@@ -333,6 +341,7 @@ func (c Config) TrainerConfig() (training.Config, error) {
 	if c.Time == "logit-normal" {
 		oc.TimeLogitStd = 1
 	}
+	oc.TimeImportance = c.Time == "importance"
 	return oc, nil
 }
 
@@ -352,6 +361,9 @@ func (c Config) String() string {
 	}
 	if c.Time == "logit-normal" {
 		lr += ", logit-normal times"
+	}
+	if c.Time == "importance" {
+		lr += ", log-SNR importance-sampled times"
 	}
 	if c.Conditional {
 		net += fmt.Sprintf(" conditional on %d classes (label dropout %g)", c.Classes(), c.LabelDropout)

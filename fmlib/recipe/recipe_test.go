@@ -48,7 +48,7 @@ func TestValidateErrors(t *testing.T) {
 		{"net", func(c *recipe.Config) { c.Net = "resnet" }, "use mlp or unet"},
 		{"unet on 2D", func(c *recipe.Config) { c.Net = "unet" }, "for images"},
 		{"path", func(c *recipe.Config) { c.Path = "ve" }, "use ot"},
-		{"objective", func(c *recipe.Config) { c.Objective = "gan" }, "cfm, dsm or ddpm"},
+		{"objective", func(c *recipe.Config) { c.Objective = "gan" }, "cfm, dsm, ddpm or scoreflow"},
 		{"coupling", func(c *recipe.Config) { c.Coupling = "sinkhorn" }, "independent or ot"},
 		{"ot coupling with ddpm", func(c *recipe.Config) { c.Coupling, c.Objective = "ot", "ddpm" }, "with objective cfm"},
 		{"lr", func(c *recipe.Config) { c.LearningRate = math.Inf(1) }, "learning rate"},
@@ -57,7 +57,8 @@ func TestValidateErrors(t *testing.T) {
 		{"ema 1", func(c *recipe.Config) { c.EMA = 1 }, "0 <= ema < 1"},
 		{"ema negative", func(c *recipe.Config) { c.EMA = -0.5 }, "0 <= ema < 1"},
 		{"ema NaN", func(c *recipe.Config) { c.EMA = math.NaN() }, "0 <= ema < 1"},
-		{"time", func(c *recipe.Config) { c.Time = "beta" }, "uniform or logit-normal"},
+		{"time", func(c *recipe.Config) { c.Time = "beta" }, "uniform, logit-normal or importance"},
+		{"importance on the ot path", func(c *recipe.Config) { c.Objective, c.Time = "scoreflow", "importance" }, "use it with path vp"},
 	} {
 		c := base
 		c.Hidden = append([]int(nil), base.Hidden...)
@@ -202,8 +203,8 @@ func TestTrainResumeSampleEvaluate(t *testing.T) {
 			t.Errorf("%s = %v, want a finite value", name, v)
 		}
 	}
-	if !math.IsNaN(r.FID) || r.NLLUnit != "nats" {
-		t.Errorf("2D report: FID %v (want NaN), unit %q (want nats)", r.FID, r.NLLUnit)
+	if !math.IsNaN(r.FID) || !math.IsNaN(r.NLLOneSample) || r.NLLUnit != "nats" {
+		t.Errorf("2D report: FID %v and one-sample NLL %v (want NaN), unit %q (want nats)", r.FID, r.NLLOneSample, r.NLLUnit)
 	}
 }
 
@@ -238,31 +239,42 @@ func TestImagesEndToEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data.MNISTDir(), "train-images-idx3-ubyte")); err != nil {
 		t.Skipf("MNIST not present (%v); run make data", err)
 	}
-	c, err := recipe.Preset("mnist-unet")
+	base, err := recipe.Preset("mnist-unet")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.UNet = models.UNetConfig{BaseChannels: 8, Groups: 4}
-	c.Steps = 3
-	m, err := recipe.Open(testbe.Go(t), c, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Train(context.Background(), progress.Discard); err != nil {
-		t.Fatal(err)
-	}
-	r, err := m.Evaluate(recipe.EvalOptions{Samples: 8, NLLPoints: 2, Tol: 1e-2, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(r.Samples) != 8 || len(r.Samples[0]) != 784 || r.NLLUnit != "bits/dim" {
-		t.Errorf("report: %d samples of %d values, unit %q", len(r.Samples), len(r.Samples[0]), r.NLLUnit)
-	}
-	// An untrained model is a poor density, but bits/dim must be a finite
-	// positive number (8 bits/dim is a uniform model; ours starts near the
-	// Gaussian base, which is worse on [-1, 1]^784, so allow up to 20).
-	if !(r.NLL > 0 && r.NLL < 20) {
-		t.Errorf("bits/dim = %v, want a value in (0, 20)", r.NLL)
+	base.UNet = models.UNetConfig{BaseChannels: 8, Groups: 4}
+	base.Steps = 3
+	// The preset, and ScoreFlow (score matching with the likelihood
+	// weighting, importance-sampled times) on the VP path.
+	sf := base
+	sf.Path, sf.SigmaMin, sf.Objective, sf.Time = "vp", 0, "scoreflow", "importance"
+	for _, c := range []recipe.Config{base, sf} {
+		m, err := recipe.Open(testbe.Go(t), c, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Train(context.Background(), progress.Discard); err != nil {
+			t.Fatal(err)
+		}
+		r, err := m.Evaluate(recipe.EvalOptions{Samples: 8, NLLPoints: 2, K: 3, Tol: 1e-2, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Samples) != 8 || len(r.Samples[0]) != 784 || r.NLLUnit != "bits/dim" {
+			t.Errorf("%s: report: %d samples of %d values, unit %q", c.Objective, len(r.Samples), len(r.Samples[0]), r.NLLUnit)
+		}
+		// An untrained model is a poor density, but bits/dim must be a finite
+		// positive number (8 bits/dim is a uniform model; ours starts near the
+		// Gaussian base, which is worse on [-1, 1]^784, so allow up to 20).
+		if !(r.NLL > 0 && r.NLL < 20) {
+			t.Errorf("%s: bits/dim = %v, want a value in (0, 20)", c.Objective, r.NLL)
+		}
+		// The K = 3 bound is below the mean of the one-sample bounds of the
+		// same draws, image by image (Jensen), so also on average.
+		if !(r.NLLOneSample >= r.NLL) || r.NLLOneSample > 20 {
+			t.Errorf("%s: one-sample bound %v bits/dim, K = 3 bound %v: want K = 1 >= K = 3, finite", c.Objective, r.NLLOneSample, r.NLL)
+		}
 	}
 }
 

@@ -145,6 +145,48 @@ func (s VP) Graph(t *graph.Node) GraphCoeffs {
 	return GraphCoeffs{Alpha: alpha, Sigma: sigma, DAlpha: dalpha, DSigma: dsigma}
 }
 
+// LogSNRInverter is a schedule whose log signal-to-noise ratio
+// lambda_t = log(alpha_t^2 / sigma_t^2) can be inverted in closed form:
+// package objective draws times with a given distribution of lambda with it
+// (importance sampling for likelihood-weighted score matching).
+type LogSNRInverter interface {
+	Scheduler
+	// LogSNR is lambda_t on the host.
+	LogSNR(t float64) float64
+	// TimeAtLogSNR returns the time t with lambda_t = l, elementwise on l
+	// (any shape, float dtype), in a graph.
+	TimeAtLogSNR(l *graph.Node) *graph.Node
+}
+
+// LogSNR implements LogSNRInverter: with T = T(1 - t),
+//
+//	lambda_t = log(alpha_t^2 / sigma_t^2) = log(exp(-T) / (1 - exp(-T))) = -log(expm1(T)),
+//
+// increasing from about -(beta_min + beta_max)/2 at t = 0 to +Inf at t = 1.
+func (s VP) LogSNR(t float64) float64 {
+	bmin, bmax := s.betas()
+	u := 1 - t
+	T := u * (bmin + 0.5*(bmax-bmin)*u)
+	return -math.Log(math.Expm1(T))
+}
+
+// TimeAtLogSNR implements LogSNRInverter: lambda = -log(expm1(T)) gives
+// T = log(1 + exp(-lambda)) (softplus(-lambda)), and T(s) = beta_min s +
+// (beta_max - beta_min) s^2 / 2 = T gives the diffusion time
+//
+//	s = 2 T / (beta_min + sqrt(beta_min^2 + 2 (beta_max - beta_min) T))
+//
+// (the root of the quadratic written without cancellation; it is T/beta_min
+// for a constant rate), and t = 1 - s.
+func (s VP) TimeAtLogSNR(l *graph.Node) *graph.Node {
+	checkFloat(l, "VP.TimeAtLogSNR")
+	bmin, bmax := s.betas()
+	T := graph.Softplus(graph.Neg(l))
+	root := graph.Sqrt(graph.AddScalar(graph.MulScalar(T, 2*(bmax-bmin)), bmin*bmin))
+	diffusion := graph.Div(graph.MulScalar(T, 2), graph.AddScalar(root, bmin))
+	return graph.OneMinus(diffusion)
+}
+
 // Name implements Scheduler (with defaults applied).
 func (s VP) Name() string {
 	bmin, bmax := s.betas()

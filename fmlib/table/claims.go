@@ -3,6 +3,7 @@ package table
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -42,8 +43,36 @@ func ClaimText(id int) string {
 	return claimTexts[id]
 }
 
-// paperKeys are the methods that are rows of the paper's table.
+// paperKeys are the methods that are rows of the paper's table and that
+// every claim compares: ScoreFlow ("sf") joins them in results whose scale
+// runs it (files of scales without it are judged exactly as before).
 var paperKeys = []string{"ddpm", "sm", "fm-diff", "fm-ot"}
+
+// paperKeysOf are the paper rows the claims compare in r: paperKeys, with
+// ScoreFlow after Score Matching when r's scale runs it.
+func paperKeysOf(r *Results) []string {
+	if !slices.Contains(r.Scale.Methods, "sf") {
+		return paperKeys
+	}
+	return []string{"ddpm", "sm", "sf", "fm-diff", "fm-ot"}
+}
+
+// diffusionKeysOf are the diffusion-trained paper rows of claim 3 in r.
+func diffusionKeysOf(r *Results) []string {
+	if slices.Contains(r.Scale.Methods, "sf") {
+		return []string{"ddpm", "sm", "sf"}
+	}
+	return []string{"ddpm", "sm"}
+}
+
+// claimText is ClaimText(id) as it applies to r: claim 3 names ScoreFlow
+// among the diffusion-trained rows when r runs it.
+func claimText(r *Results, id int) string {
+	if id == 3 && slices.Contains(r.Scale.Methods, "sf") {
+		return "FM w/ Diffusion needs fewer function evaluations than the diffusion-trained models (DDPM, Score Matching, ScoreFlow)"
+	}
+	return ClaimText(id)
+}
 
 // Claims tests the paper's four claims on every data set of r from the
 // means and standard errors of its rows. A claim that an ordering holds
@@ -125,7 +154,7 @@ func listing(es []entry, verb string) string {
 func extras(r *Results, data string, f func(*Row) Stat, verb string) string {
 	var parts []string
 	for _, k := range r.Scale.Methods {
-		if isPaperKey(k) {
+		if isPaperKey(r, k) {
 			continue
 		}
 		if row := r.Row(data, k); row != nil && f(row).Mean.OK() {
@@ -138,8 +167,8 @@ func extras(r *Results, data string, f func(*Row) Stat, verb string) string {
 	return "; extra rows (not in the comparison): " + strings.Join(parts, ", ")
 }
 
-func isPaperKey(k string) bool {
-	for _, p := range paperKeys {
+func isPaperKey(r *Results, k string) bool {
+	for _, p := range paperKeysOf(r) {
 		if p == k {
 			return true
 		}
@@ -147,8 +176,8 @@ func isPaperKey(k string) bool {
 	return false
 }
 
-func notTested(id int, data string, missing []string) Claim {
-	return Claim{ID: id, Data: data, Claim: ClaimText(id), Verdict: NotTested,
+func notTested(r *Results, id int, data string, missing []string) Claim {
+	return Claim{ID: id, Data: data, Claim: claimText(r, id), Verdict: NotTested,
 		Evidence: "needs " + strings.Join(missing, ", ") + ", which this scale did not run or could not measure"}
 }
 
@@ -173,16 +202,16 @@ func minOf(es []entry, target, what, verb string) (bool, string) {
 
 func claimFewestNFE(r *Results, data string) Claim {
 	f := func(row *Row) Stat { return row.NFE }
-	es, missing := ranked(r, data, paperKeys, f)
+	es, missing := ranked(r, data, paperKeysOf(r), f)
 	if len(missing) > 0 {
-		return notTested(1, data, missing)
+		return notTested(r, 1, data, missing)
 	}
 	ok, ev := minOf(es, "fm-ot", "Dopri5 NFE", "%.1f")
 	v := DoesNotHold
 	if ok {
 		v = Holds
 	}
-	return Claim{ID: 1, Data: data, Claim: ClaimText(1), Verdict: v, Evidence: ev + extras(r, data, f, "%.1f")}
+	return Claim{ID: 1, Data: data, Claim: claimText(r, 1), Verdict: v, Evidence: ev + extras(r, data, f, "%.1f")}
 }
 
 func claimBest(r *Results, data string) Claim {
@@ -202,7 +231,7 @@ func claimBest(r *Results, data string) Claim {
 	held, tested := 0, 0
 	var evs, miss []string
 	for _, m := range ms {
-		es, missing := ranked(r, data, paperKeys, m.f)
+		es, missing := ranked(r, data, paperKeysOf(r), m.f)
 		if len(missing) > 0 {
 			miss = append(miss, m.what+" of "+strings.Join(missing, ", "))
 			continue
@@ -221,7 +250,7 @@ func claimBest(r *Results, data string) Claim {
 		evs = append(evs, ev+extras(r, data, m.f, m.verb))
 	}
 	if tested == 0 {
-		return notTested(2, data, miss)
+		return notTested(r, 2, data, miss)
 	}
 	v := Partly
 	switch held {
@@ -234,14 +263,14 @@ func claimBest(r *Results, data string) Claim {
 	if len(miss) > 0 {
 		ev += ". Not measured: " + strings.Join(miss, "; ")
 	}
-	return Claim{ID: 2, Data: data, Claim: ClaimText(2), Verdict: v, Evidence: ev}
+	return Claim{ID: 2, Data: data, Claim: claimText(r, 2), Verdict: v, Evidence: ev}
 }
 
 func claimDiffusionNFE(r *Results, data string) Claim {
 	f := func(row *Row) Stat { return row.NFE }
-	es, missing := ranked(r, data, []string{"ddpm", "sm", "fm-diff"}, f)
+	es, missing := ranked(r, data, append(diffusionKeysOf(r), "fm-diff"), f)
 	if len(missing) > 0 {
-		return notTested(3, data, missing)
+		return notTested(r, 3, data, missing)
 	}
 	var fm entry
 	for _, e := range es {
@@ -270,19 +299,19 @@ func claimDiffusionNFE(r *Results, data string) Claim {
 		v = DoesNotHold
 	}
 	ev := fmt.Sprintf("FM w/ Diffusion NFE %s: %s", fmtStat(fm.st, "%.1f"), strings.Join(parts, "; "))
-	return Claim{ID: 3, Data: data, Claim: ClaimText(3), Verdict: v, Evidence: ev}
+	return Claim{ID: 3, Data: data, Claim: claimText(r, 3), Verdict: v, Evidence: ev}
 }
 
 func claimStraight(r *Results, data string) Claim {
 	var missing []string
 	rows := map[string]*Row{}
-	for _, k := range paperKeys {
+	for _, k := range paperKeysOf(r) {
 		if rows[k] = r.Row(data, k); rows[k] == nil || len(rows[k].Fixed) == 0 {
 			missing = append(missing, methodName(k))
 		}
 	}
 	if len(missing) > 0 {
-		return notTested(4, data, missing)
+		return notTested(r, 4, data, missing)
 	}
 	won := 0
 	var parts []string
@@ -294,7 +323,7 @@ func claimStraight(r *Results, data string) Claim {
 			}
 			return Stat{Mean: Num(math.NaN())}
 		}
-		es, miss := ranked(r, data, paperKeys, f)
+		es, miss := ranked(r, data, paperKeysOf(r), f)
 		if len(miss) > 0 || len(es) == 0 {
 			parts = append(parts, fmt.Sprintf("NFE %d: not measured", fp.NFE))
 			continue
@@ -318,5 +347,5 @@ func claimStraight(r *Results, data string) Claim {
 		v = DoesNotHold
 	}
 	ev := fmt.Sprintf("RMS distance of %s samples to the model's own Dopri5 samples (same noise): ", r.Scale.Fixed.Solver) + strings.Join(parts, "; ")
-	return Claim{ID: 4, Data: data, Claim: ClaimText(4), Verdict: v, Evidence: ev}
+	return Claim{ID: 4, Data: data, Claim: claimText(r, 4), Verdict: v, Evidence: ev}
 }

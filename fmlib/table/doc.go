@@ -49,8 +49,25 @@
 // less and the learned flow is straighter; its samples can only be as good
 // as the base model's.
 //
-// The paper's ScoreFlow row (likelihood-weighted score matching) is not
-// run; the reports show its paper values with "not run".
+// ScoreFlow (the paper's third row; Song, Durkan, Murray and Ermon 2021):
+// the Score Matching network and path, with the likelihood weighting
+// lambda(t) = g_t^2 instead of sigma_t^2, g_t^2 = sigma_t^2 d lambda_t/dt =
+// beta(1-t) for the VP path (lambda_t = log(alpha_t^2/sigma_t^2), the log
+// signal-to-noise ratio), so that the loss bounds the NLL:
+//
+//	L = E_{t ~ U[eps, 1-eps]} g_t^2 |s(x_t, t) + x0/sigma_t|^2.
+//
+// Variance reduction: the weight g_t^2/sigma_t^2 = d lambda/dt of the
+// per-sample term |sigma_t s + x0|^2 grows like 1/(1-t) near the data, so
+// t is importance sampled with density proportional to it (lambda_t
+// uniform) and each term reweighted by the density ratio: the same
+// objective, estimated as Z/(1-2 eps) |sigma_t s + x0|^2 with Z =
+// lambda_{1-eps} - lambda_eps = 23.9 (package objective has the
+// derivation; recipe time "importance"). Like Score Matching it predicts
+// the score itself, so the two rows differ only in the weighting. The
+// U-Net scales run it; the 2D and MLP mnist scales, whose results are
+// recorded from before it existed, do not (their reports show the paper's
+// values with "not run").
 //
 // # Metrics
 //
@@ -66,7 +83,12 @@
 //
 // with the exact divergence in 2D (nats per point) and a Hutchinson
 // estimate for images, in bits per dimension of the dequantized 8-bit data
-// (package likelihood). Lower is better.
+// (package likelihood). Lower is better. Images are dequantized Eval.K
+// times each: the NLL column is the importance-weighted K-sample bound
+// (-logmeanexp over the K log-densities), and with K >= 2 the report also
+// gives the one-sample (K = 1) bound from the same solves (the mean of the
+// K single-draw bounds); the K-sample bound is the tighter, as the paper's
+// 3.11 (K = 1) against 2.99 (K = 50) for FM w/ OT on CIFAR-10.
 //
 // Sample quality in 2D: the energy distance 2E|X-Y| - E|X-X'| - E|Y-Y'|
 // (unbiased; 0 for equal distributions) and the exact 2-Wasserstein
@@ -101,6 +123,11 @@
 //	2d           checkerboard and 8 gaussians, MLP 3x128, 5000 steps, 2 seeds (make table; its results file records the time)
 //	mnist-quick  MNIST, MLP 2x256, 100 steps: checks that the image pipeline runs, not a result
 //	mnist        MNIST, MLP 3x1024, 3000 steps, 1 seed, FID-MNIST (55 minutes on 2 CPU cores)
+//	mnist-unet-quick  the U-Net pipeline with every method in 3 steps (about 40 s): a check, not a result
+//	mnist-unet   MNIST, the mnist-unet preset (U-Net, EMA), 7 methods incl. ScoreFlow x 2 seeds, 2800 steps
+//	             (15 min) each; NLL K = 1 and K = 5 on 250 test images, FID-MNIST on 2000 samples
+//	             (make table-mnist; 6-7 hours on 2 CPU cores, see below)
+//	mnist-unet-gpu  the same, 4000 steps and larger evaluation, sized for about 10 minutes on one H200 (an estimate)
 //	cifar10      not available: recipe trains no CIFAR-10 yet, and it needs a GPU; ScaleByName says so
 //
 // The 2D network (3x128 SiLU, Adam at lr 5e-3 annealed along a cosine to
@@ -121,11 +148,27 @@
 // the probability-flow velocity multiplies the noise network's error by
 // alpha'/alpha = beta(1-t)/2, up to 10 near t = 0 (see notebook 10).
 //
+// The mnist-unet scale gives every method the same network and optimizer,
+// the mnist-unet preset of package recipe (tuned for FM w/ OT, `make tune`),
+// and the same 2800 steps: about 15 minutes each at the 3.1 steps/s the
+// preset trained on 2 quiet cores (0.41-0.43 s per step for every method
+// measured on the loaded machine). Training is sized in steps, so the
+// results do not depend on the machine's load; only the recorded times do.
+// Evaluating a model takes about 15 (FM w/ OT) to 25 (DDPM) minutes, most
+// of it the Dopri5 solves of the 2000 FID-MNIST samples; the NLL's 250
+// images x 5 dequantizations take 5-12 of them (1000 images would take
+// 20-50 minutes per model). The measurements behind these sizes are with
+// unetSteps in table.go. 14 models, two sets of 2-RF pairs (4 minutes
+// each) and the floor make 6-7 hours.
+//
 // # Files
 //
 // Run keeps every model's checkpoints in outDir/<scale>/<data>/<method>/seed-<n>
-// (package training), its evaluation in eval.json there, and the 2-RF
-// pairs in pairs.bin, so an interrupted run resumes. It writes
+// (package training), its evaluation in eval.json there, the 2-RF pairs in
+// pairs.bin, and the code (git describe and commit) of each training
+// session in code.json, so an interrupted run resumes and its results say
+// which commit trained which steps of each model and which evaluated it
+// (SeedResult.Trained and Commit; the report's last table). It writes
 // outDir/results-<scale>.json (Read validates it) and results-<scale>.md.
 //
 // Full-scale runs take 25 minutes to an hour here, so finished ones are kept

@@ -20,9 +20,10 @@ func ExampleMethods() {
 	// Output:
 	// ddpm     DDPM             DDPM             diffusion: true
 	// sm       Score Matching   Score Matching   diffusion: true
+	// sf       ScoreFlow        ScoreFlow        diffusion: true
 	// fm-diff  FM w/ Diffusion  FM w/ Diffusion  diffusion: false
 	// fm-ot    FM w/ OT         FM w/ OT         diffusion: false
 	// ot-cfm   OT-CFM           (extra)          diffusion: false
 	// 2-rf     2-RF (reflow)    (extra)          diffusion: false
-	// [2d-quick 2d mnist-quick mnist cifar10]
+	// [2d-quick 2d mnist-quick mnist mnist-unet-quick mnist-unet mnist-unet-gpu cifar10]
 }

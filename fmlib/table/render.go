@@ -2,6 +2,7 @@ package table
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,61 @@ func Markdown(r *Results) string {
 		fmt.Fprintf(&b, "- **Claim %d on %s** (%s): **%s**. %s.\n", c.ID, c.Data, c.Claim, c.Verdict, c.Evidence)
 	}
 	b.WriteString("\n" + r.SENote + "\n")
+	if p := Provenance(r); p != "" {
+		b.WriteString("\n## Which code made each model\n\n" + p)
+	}
+	return b.String()
+}
+
+// bothBounds reports whether r's image rows carry the one-sample NLL bound
+// beside the K-sample one (K >= 2 and written by code that records it).
+func bothBounds(r *Results) bool {
+	if !r.Scale.IsImage() || r.Scale.Eval.K < 2 {
+		return false
+	}
+	for _, row := range r.Rows {
+		if row.NLLOneSample != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Provenance is a Markdown table of the code that trained (per training
+// session: its steps) and evaluated each model, for results files that
+// record it ("" otherwise): a run resumed across several sessions and
+// commits says which commits produced which rows.
+func Provenance(r *Results) string {
+	var b strings.Builder
+	has := false
+	for _, row := range r.Rows {
+		for _, sr := range row.Seeds {
+			has = has || sr.Commit != "" || len(sr.Trained) > 0
+		}
+	}
+	if !has {
+		return ""
+	}
+	b.WriteString("| Data | Method | seed | trained by (steps) | evaluated by |\n|---|---|---|---|---|\n")
+	short := func(describe, commit string) string {
+		if commit != "" && len(commit) >= 12 && !strings.HasPrefix(describe, commit[:7]) {
+			return fmt.Sprintf("%s (%s)", describe, commit[:12])
+		}
+		return orUnknown(describe)
+	}
+	for _, row := range r.Rows {
+		for _, sr := range row.Seeds {
+			var parts []string
+			for _, sp := range sr.Trained {
+				parts = append(parts, fmt.Sprintf("%s (%d-%d)", short(sp.Describe, sp.Commit), sp.From, sp.To))
+			}
+			trained := strings.Join(parts, ", ")
+			if trained == "" {
+				trained = "not recorded (trained before code.json)"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s |\n", row.Data, row.Method.Name, sr.Seed, trained, short(sr.Code, sr.Commit))
+		}
+	}
 	return b.String()
 }
 
@@ -89,7 +145,10 @@ func Settings(r *Results) string {
 	e := s.Eval
 	fmt.Fprintf(&b, "- evaluation: Dopri5 atol = rtol = %g; %d samples in solves of %d points (NFE per solve, averaged); NLL on %d held-out points",
 		e.Tol, e.Samples, e.Chunk, e.NLLPoints)
-	if s.IsImage() {
+	if bothBounds(r) {
+		fmt.Fprintf(&b, " (Hutchinson, %d probe(s), K = %d uniform dequantizations per image: the importance-weighted K = %d bound "+
+			"and, from the same solves, the mean of the K one-sample bounds, the K = 1 column)", e.Probes, e.K, e.K)
+	} else if s.IsImage() {
 		fmt.Fprintf(&b, " (Hutchinson, %d probe(s), K = %d dequantization(s))", e.Probes, e.K)
 	} else {
 		b.WriteString(" (exact divergence)")
@@ -131,7 +190,11 @@ func DataTable(r *Results, data string) string {
 	if r.Scale.IsImage() {
 		unit = "bits/dim"
 	}
-	if r.Scale.IsImage() {
+	both := bothBounds(r)
+	if both {
+		fmt.Fprintf(&b, "| Method | paper NLL | paper FID | paper NFE | NLL K = 1 (%s) | NLL K = %d (%s) | FID-MNIST | NFE |\n|---|---|---|---|---|---|---|---|\n",
+			unit, r.Scale.Eval.K, unit)
+	} else if r.Scale.IsImage() {
 		fmt.Fprintf(&b, "| Method | paper NLL | paper FID | paper NFE | NLL (%s) | FID-MNIST | NFE |\n|---|---|---|---|---|---|---|\n", unit)
 	} else {
 		fmt.Fprintf(&b, "| Method | paper NLL | paper FID | paper NFE | NLL (%s) | energy dist. | W2 | NFE |\n|---|---|---|---|---|---|---|---|\n", unit)
@@ -148,15 +211,24 @@ func DataTable(r *Results, data string) string {
 		if row == nil {
 			continue
 		}
-		if k == "fm-diff" { // the paper's ScoreFlow row sits before FM w/ Diffusion
+		if k == "fm-diff" && !slices.Contains(r.Scale.Methods, "sf") { // the paper's ScoreFlow row sits before FM w/ Diffusion
 			p, _ := PaperCIFAR10("ScoreFlow")
-			if r.Scale.IsImage() {
+			if both {
+				fmt.Fprintf(&b, "| ScoreFlow | %.2f | %.2f | %.0f | not run | | | |\n", p.NLL, p.FID, p.NFE)
+			} else if r.Scale.IsImage() {
 				fmt.Fprintf(&b, "| ScoreFlow | %.2f | %.2f | %.0f | not run | | |\n", p.NLL, p.FID, p.NFE)
 			} else {
 				fmt.Fprintf(&b, "| ScoreFlow | %.2f | %.2f | %.0f | not run | | | |\n", p.NLL, p.FID, p.NFE)
 			}
 		}
-		if r.Scale.IsImage() {
+		if both {
+			k1 := "n/a"
+			if row.NLLOneSample != nil {
+				k1 = fmtStat(*row.NLLOneSample, "%.3f")
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", row.Method.Name, paper(row.Method), k1,
+				fmtStat(row.NLL, "%.3f"), fmtStat(row.FID, "%.2f"), fmtStat(row.NFE, "%.1f"))
+		} else if r.Scale.IsImage() {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", row.Method.Name, paper(row.Method),
 				fmtStat(row.NLL, "%.3f"), fmtStat(row.FID, "%.2f"), fmtStat(row.NFE, "%.1f"))
 		} else {
@@ -166,6 +238,8 @@ func DataTable(r *Results, data string) string {
 	}
 	if f := r.Floor(data); f.Energy.OK() {
 		fmt.Fprintf(&b, "| *two held-out samples (floor)* | | | | | %.4f | %.3f | |\n", float64(f.Energy), float64(f.W2))
+	} else if f.FID.OK() && both {
+		fmt.Fprintf(&b, "| *two held-out samples (floor)* | | | | | | %.2f | |\n", float64(f.FID))
 	} else if f.FID.OK() {
 		fmt.Fprintf(&b, "| *two held-out samples (floor)* | | | | | %.2f | |\n", float64(f.FID))
 	}
@@ -238,7 +312,7 @@ func Summary(r *Results) string {
 	for _, d := range r.Scale.Data {
 		fmt.Fprintf(&b, "%s (%s scale):\n", d, r.Scale.Name)
 		for _, m := range ms {
-			es, missing := ranked(r, d, paperKeys, m.f)
+			es, missing := ranked(r, d, paperKeysOf(r), m.f)
 			if len(missing) > 0 || len(es) == 0 {
 				fmt.Fprintf(&b, "  - %s: not measured for %s\n", m.what, strings.Join(missing, ", "))
 				continue
@@ -265,7 +339,7 @@ func Summary(r *Results) string {
 			}
 			// The extra rows, for context.
 			all, _ := ranked(r, d, r.Scale.Methods, m.f)
-			if len(all) > 0 && !isPaperKey(all[0].key) {
+			if len(all) > 0 && !isPaperKey(r, all[0].key) {
 				fmt.Fprintf(&b, " (of all rows: %s, %s)", all[0].name, fmtStat(all[0].st, m.verb))
 			}
 			b.WriteString(".\n")

@@ -85,22 +85,45 @@ type FixedSeed struct {
 
 // SeedResult is the measurement of one trained model.
 type SeedResult struct {
-	Seed         uint64      `json:"seed"`
-	Dir          string      `json:"dir"`                    // checkpoint directory, relative to the output folder
-	Code         string      `json:"code"`                   // Code.Describe of the run that trained (or finished training) and evaluated it
-	Steps        int64       `json:"steps"`                  // training steps done
-	FinalLoss    Num         `json:"final_loss"`             // mean loss of the last 100 steps
-	TrainSeconds float64     `json:"train_seconds"`          // wall time of training, summed over resumed sessions
-	EvalSeconds  float64     `json:"eval_seconds"`           // wall time of the evaluation
-	PairSeconds  float64     `json:"pair_seconds,omitempty"` // 2-RF: wall time to make the reflow pairs
-	NFE          Num         `json:"nfe"`                    // mean Dopri5 NFE per solve of Eval.Chunk points
-	NFESE        Num         `json:"nfe_se"`                 // its standard error over the solves
-	NLL          Num         `json:"nll"`                    // mean held-out NLL (2D nats per point, images bits/dim)
-	NLLSE        Num         `json:"nll_se"`                 // its standard error over the points
-	Energy       Num         `json:"energy"`                 // 2D: energy distance of Dopri5 samples to held-out data
-	W2           Num         `json:"w2"`                     // 2D: exact W2 of Dopri5 samples to held-out data
-	FID          Num         `json:"fid"`                    // images: FID-MNIST of Dopri5 samples
-	Fixed        []FixedSeed `json:"fixed"`
+	Seed         uint64  `json:"seed"`
+	Dir          string  `json:"dir"`                    // checkpoint directory, relative to the output folder
+	Code         string  `json:"code"`                   // Code.Describe of the run that trained (or finished training) and evaluated it
+	Steps        int64   `json:"steps"`                  // training steps done
+	FinalLoss    Num     `json:"final_loss"`             // mean loss of the last 100 steps
+	TrainSeconds float64 `json:"train_seconds"`          // wall time of training, summed over resumed sessions
+	EvalSeconds  float64 `json:"eval_seconds"`           // wall time of the evaluation
+	PairSeconds  float64 `json:"pair_seconds,omitempty"` // 2-RF: wall time to make the reflow pairs
+	NFE          Num     `json:"nfe"`                    // mean Dopri5 NFE per solve of Eval.Chunk points
+	NFESE        Num     `json:"nfe_se"`                 // its standard error over the solves
+	NLL          Num     `json:"nll"`                    // mean held-out NLL (2D nats per point, images bits/dim: the bound with Eval.K dequantizations)
+	NLLSE        Num     `json:"nll_se"`                 // its standard error over the points
+	// NLLOneSample (images, in files that have it) is the one-sample
+	// (K = 1) bound in bits/dim from the same solves: the mean over each
+	// image's Eval.K dequantizations of its one-sample bound (see
+	// recipe.Report.NLLOneSample). nil for 2D data and older files.
+	NLLOneSample   *Num        `json:"nll_k1,omitempty"`
+	NLLOneSampleSE *Num        `json:"nll_k1_se,omitempty"`
+	Energy         Num         `json:"energy"` // 2D: energy distance of Dopri5 samples to held-out data
+	W2             Num         `json:"w2"`     // 2D: exact W2 of Dopri5 samples to held-out data
+	FID            Num         `json:"fid"`    // images: FID-MNIST of Dopri5 samples
+	Fixed          []FixedSeed `json:"fixed"`
+
+	// Commit is the full commit of the code that evaluated the model (Code
+	// is its describe); Trained lists the code of each training session
+	// (from CodeFile in the model's folder), so a run resumed across
+	// commits says which code trained which steps. Both are absent from
+	// files written before they were recorded.
+	Commit  string     `json:"commit,omitempty"`
+	Trained []CodeSpan `json:"trained,omitempty"`
+}
+
+// CodeSpan is the code of one training session of a model: the steps it
+// started from and reached, and the code's describe and commit.
+type CodeSpan struct {
+	From     int64  `json:"from"`
+	To       int64  `json:"to"` // the step the session reached (From when it was killed before saving)
+	Describe string `json:"describe"`
+	Commit   string `json:"commit,omitempty"`
 }
 
 // FixedPoint is one point of a method's fixed-step curve, over seeds.
@@ -119,12 +142,15 @@ type Row struct {
 	Params  int           `json:"params"` // trainable parameters of the network
 	NLLUnit string        `json:"nll_unit"`
 
-	NFE    Stat         `json:"nfe"`
-	NLL    Stat         `json:"nll"`
-	Energy Stat         `json:"energy"`
-	W2     Stat         `json:"w2"`
-	FID    Stat         `json:"fid"`
-	Fixed  []FixedPoint `json:"fixed"`
+	NFE Stat `json:"nfe"`
+	NLL Stat `json:"nll"`
+	// NLLOneSample is the one-sample (K = 1) NLL bound over the seeds
+	// (images; nil for 2D data and older files).
+	NLLOneSample *Stat        `json:"nll_k1,omitempty"`
+	Energy       Stat         `json:"energy"`
+	W2           Stat         `json:"w2"`
+	FID          Stat         `json:"fid"`
+	Fixed        []FixedPoint `json:"fixed"`
 
 	Seeds   []SeedResult `json:"seeds"`
 	Samples [][]float64  `json:"samples,omitempty"` // the first Eval.Keep Dopri5 samples of the first seed

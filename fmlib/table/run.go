@@ -31,7 +31,11 @@ import (
 const (
 	EvalFile  = "eval.json" // the evaluation of the trained model, reused on a resumed run
 	PairsFile = "pairs.bin" // 2-RF: the (noise, sample) pairs of the base model
+	CodeFile  = "code.json" // the code (describe, commit) of each training session, SeedResult.Trained
 )
+
+// codeVersion is CodeVersion; tests replace it to play runs of different commits.
+var codeVersion = CodeVersion
 
 // ModelDir is the checkpoint directory of one model in outDir.
 func ModelDir(outDir, scale, data, key string, seed uint64) string {
@@ -69,7 +73,7 @@ func Run(ctx context.Context, be compute.Backend, s Scale, outDir string, rep pr
 		rep = progress.Auto()
 	}
 	start := time.Now()
-	res := &Results{Format: Format, Scale: s, Code: CodeVersion(), Env: environment(), Started: start.UTC(),
+	res := &Results{Format: Format, Scale: s, Code: codeVersion(), Env: environment(), Started: start.UTC(),
 		SENote: seNote(len(s.Seeds), s.Eval)}
 
 	var fid *classifier.Classifier
@@ -92,7 +96,7 @@ func Run(ctx context.Context, be compute.Backend, s Scale, outDir string, rep pr
 					return nil, fmt.Errorf("%w before %s on %s, seed %d: run again to resume (checkpoints in %s)", training.ErrInterrupted, key, data, seed, outDir)
 				}
 				title := fmt.Sprintf("[%d/%d] %s, %s, seed %d", job, total, data, methodName(key), seed)
-				one, err := runModel(ctx, be, s, outDir, data, key, seed, fid, fresh(rep), title, res.Code.Describe)
+				one, err := runModel(ctx, be, s, outDir, data, key, seed, fid, fresh(rep), title, res.Code)
 				if err != nil {
 					return nil, err
 				}
@@ -196,7 +200,7 @@ func readEval(dir, key string) *modelResult {
 
 // runModel trains (or resumes) one model and evaluates it.
 func runModel(ctx context.Context, be compute.Backend, s Scale, outDir, data, key string, seed uint64,
-	fid *classifier.Classifier, rep progress.Reporter, title, code string) (*modelResult, error) {
+	fid *classifier.Classifier, rep progress.Reporter, title string, code Code) (*modelResult, error) {
 	meth, _ := MethodByKey(key)
 	dir := ModelDir(outDir, s.Name, data, key, seed)
 	rel, _ := filepath.Rel(outDir, dir)
@@ -215,22 +219,20 @@ func runModel(ctx context.Context, be compute.Backend, s Scale, outDir, data, ke
 
 	var pairSeconds float64
 	trep := titled{rep, title + ": training"}
-	if meth.ReflowOf != "" {
-		if m.Run().Step() < cfg.Steps {
-			x0, x1, sec, err := reflowPairs(be, s, outDir, data, meth.ReflowOf, seed, dir)
-			if err != nil {
-				return nil, fmt.Errorf("table: %s: %w", title, err)
-			}
-			pairSeconds = sec
-			stepper := training.Steps(m.Trainer().PairStepper(training.FixedPairs(x0, x1), cfg.Batch))
-			err = m.Run().Train(ctx, stepper, training.Options{Steps: cfg.Steps, Batch: cfg.Batch, Seed: cfg.Seed, Progress: trep})
-			if err != nil {
-				return nil, err
-			}
-		}
-	} else if err := m.Train(ctx, trep); err != nil {
+	spans, err := startSpan(dir, m.Run().Step(), cfg.Steps, code)
+	if err != nil {
+		return nil, fmt.Errorf("table: %s: %w", title, err)
+	}
+	trained, err := trainModel(ctx, be, s, outDir, data, seed, dir, meth, m, cfg, trep)
+	if spans, err2 := endSpan(dir, spans, m.Run().Step()); err2 == nil {
+		trained = trained.withSpans(spans)
+	} else if err == nil {
+		err = err2
+	}
+	if err != nil {
 		return nil, err
 	}
+	pairSeconds = trained.pairSeconds
 	if pairSeconds == 0 && meth.ReflowOf != "" {
 		pairSeconds, _ = readPairsHeader(filepath.Join(dir, PairsFile))
 	}
@@ -242,7 +244,8 @@ func runModel(ctx context.Context, be compute.Backend, s Scale, outDir, data, ke
 		return nil, fmt.Errorf("table: %s: %w", title, err)
 	}
 	out.Key = ekey
-	out.Result.Seed, out.Result.Dir, out.Result.PairSeconds, out.Result.Code = seed, rel, pairSeconds, code
+	out.Result.Seed, out.Result.Dir, out.Result.PairSeconds = seed, rel, pairSeconds
+	out.Result.Code, out.Result.Commit, out.Result.Trained = code.Describe, code.Commit, trained.spans
 	h := m.Run().History()
 	out.Result.Steps = m.Run().Step()
 	for _, ss := range h.Sessions {
@@ -268,10 +271,93 @@ func runModel(ctx context.Context, be compute.Backend, s Scale, outDir, data, ke
 	return out, nil
 }
 
+// trainResult is what trainModel did.
+type trainResult struct {
+	pairSeconds float64
+	spans       []CodeSpan
+}
+
+func (t trainResult) withSpans(s []CodeSpan) trainResult { t.spans = s; return t }
+
+// trainModel trains (or resumes) one model: from its data, or from the
+// base model's pairs for 2-RF.
+func trainModel(ctx context.Context, be compute.Backend, s Scale, outDir, data string, seed uint64, dir string,
+	meth Method, m *recipe.Model, cfg recipe.Config, trep progress.Reporter) (trainResult, error) {
+	var out trainResult
+	if meth.ReflowOf != "" {
+		if m.Run().Step() < cfg.Steps {
+			x0, x1, sec, err := reflowPairs(be, s, outDir, data, meth.ReflowOf, seed, dir)
+			if err != nil {
+				return out, fmt.Errorf("table: %s on %s, seed %d: %w", meth.Name, data, seed, err)
+			}
+			out.pairSeconds = sec
+			stepper := training.Steps(m.Trainer().PairStepper(training.FixedPairs(x0, x1), cfg.Batch))
+			return out, m.Run().Train(ctx, stepper, training.Options{Steps: cfg.Steps, Batch: cfg.Batch, Seed: cfg.Seed, Progress: trep})
+		}
+		return out, nil
+	}
+	return out, m.Train(ctx, trep)
+}
+
+// readSpans reads a model's CodeFile (none: no spans).
+func readSpans(dir string) ([]CodeSpan, error) {
+	b, err := os.ReadFile(filepath.Join(dir, CodeFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("table: %w", err)
+	}
+	var spans []CodeSpan
+	if err := json.Unmarshal(b, &spans); err != nil {
+		return nil, fmt.Errorf("table: %s is damaged (%v): delete it (it only records which code trained the model)", filepath.Join(dir, CodeFile), err)
+	}
+	return spans, nil
+}
+
+// startSpan records in dir/CodeFile that code is about to train the model
+// from step to steps (nothing when it is trained already), and returns the
+// spans. A previous session that was killed before it could record where it
+// ended gets the step its last checkpoint reached.
+func startSpan(dir string, step, steps int64, code Code) ([]CodeSpan, error) {
+	spans, err := readSpans(dir)
+	if err != nil {
+		return nil, err
+	}
+	if n := len(spans); n > 0 && spans[n-1].To < step {
+		spans[n-1].To = step
+	}
+	if step >= steps {
+		return spans, nil
+	}
+	spans = append(spans, CodeSpan{From: step, To: step, Describe: code.Describe, Commit: code.Commit})
+	return spans, writeSpans(dir, spans)
+}
+
+// endSpan records the step the current session reached.
+func endSpan(dir string, spans []CodeSpan, step int64) ([]CodeSpan, error) {
+	if n := len(spans); n > 0 && spans[n-1].To < step {
+		spans[n-1].To = step
+		return spans, writeSpans(dir, spans)
+	}
+	return spans, nil
+}
+
+func writeSpans(dir string, spans []CodeSpan) error {
+	b, err := json.MarshalIndent(spans, "", " ")
+	if err != nil {
+		return fmt.Errorf("table: encoding %s: %w", CodeFile, err)
+	}
+	return writeAtomic(filepath.Join(dir, CodeFile), append(b, '\n'))
+}
+
 // summary is the one-line result of a model for progress displays.
 func summary(m *modelResult) string {
 	r := m.Result
 	s := fmt.Sprintf("NFE %.0f, NLL %.3f %s", float64(r.NFE), float64(r.NLL), m.NLLUnit)
+	if r.NLLOneSample != nil {
+		s += fmt.Sprintf(" (K = 1: %.3f)", float64(*r.NLLOneSample))
+	}
 	if r.Energy.OK() {
 		s += fmt.Sprintf(", energy %.4f, W2 %.3f", float64(r.Energy), float64(r.W2))
 	}
@@ -296,6 +382,10 @@ func evaluate(m *recipe.Model, s Scale, fid *classifier.Classifier) (*modelResul
 	}
 	r := SeedResult{NFE: Num(rep.NFE), NFESE: Num(rep.NFEStdErr), NLL: Num(rep.NLL), NLLSE: Num(rep.NLLStdErr),
 		Energy: Num(rep.Energy), W2: Num(rep.W2), FID: Num(rep.FID)}
+	if v := Num(rep.NLLOneSample); v.OK() {
+		se := Num(rep.NLLOneSampleStdErr)
+		r.NLLOneSample, r.NLLOneSampleSE = &v, &se
+	}
 	// The same noise and held-out points as Evaluate (see recipe.Model.Evaluate).
 	noise := m.Noise(e.Samples, e.Seed)
 	held, err := m.HeldOut(e.Samples, e.Seed+1)
@@ -435,6 +525,16 @@ func aggregate(r *Row) {
 	}
 	r.NFE = col(func(s SeedResult) Num { return s.NFE }, func(s SeedResult) Num { return s.NFESE })
 	r.NLL = col(func(s SeedResult) Num { return s.NLL }, func(s SeedResult) Num { return s.NLLSE })
+	r.NLLOneSample = nil
+	if len(r.Seeds) > 0 && !slices.ContainsFunc(r.Seeds, func(s SeedResult) bool { return s.NLLOneSample == nil }) {
+		st := col(func(s SeedResult) Num { return *s.NLLOneSample }, func(s SeedResult) Num {
+			if s.NLLOneSampleSE == nil {
+				return Num(math.NaN())
+			}
+			return *s.NLLOneSampleSE
+		})
+		r.NLLOneSample = &st
+	}
 	r.Energy = col(func(s SeedResult) Num { return s.Energy }, nil)
 	r.W2 = col(func(s SeedResult) Num { return s.W2 }, nil)
 	r.FID = col(func(s SeedResult) Num { return s.FID }, nil)

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/gofm/gofm/fmlib/data"
 	"github.com/gofm/gofm/fmlib/progress"
 	"github.com/gofm/gofm/fmlib/recipe"
 	"github.com/gofm/gofm/fmlib/training"
@@ -131,5 +133,122 @@ func TestRunResumeAndRoundTrip(t *testing.T) {
 		if a[i].NFE != b[i].NFE || a[i].NLL != b[i].NLL || a[i].Energy != b[i].Energy || a[i].FinalLoss != b[i].FinalLoss {
 			t.Errorf("model %d: uninterrupted %+v, interrupted and resumed %+v", i, a[i], b[i])
 		}
+	}
+}
+
+// TestProvenanceAcrossCommits plays a run that spans two commits: the first
+// is interrupted while 2-RF trains (after its pairs were made), the second
+// resumes it. Finished models keep their training and evaluation (same
+// files, the first commit's record), the pairs are not made again, and
+// 2-RF records both sessions with their steps and the commit that
+// evaluated it; the report lists them. ScoreFlow runs on 2D data too.
+func TestProvenanceAcrossCommits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 3 tiny models")
+	}
+	be := testbe.Go(t)
+	s := tinyScale()
+	s.Methods = []string{"sf", "fm-ot", "2-rf"}
+	dir := t.TempDir()
+	defer func(f func() Code) { codeVersion = f }(codeVersion)
+	commitA := Code{Describe: "aaaaaaa", Commit: strings.Repeat("a", 40), Source: "git"}
+	commitB := Code{Describe: "bbbbbbb-dirty", Commit: strings.Repeat("b", 40), Dirty: true, Source: "git"}
+
+	codeVersion = func() Code { return commitA }
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := Run(ctx, be, s, dir, &cancelAt{want: "[3/3]", at: 7, cancel: cancel})
+	if !errors.Is(err, training.ErrInterrupted) {
+		t.Fatalf("interrupted run: err = %v, want ErrInterrupted", err)
+	}
+	stat := func(key, file string) os.FileInfo {
+		fi, err := os.Stat(filepath.Join(ModelDir(dir, s.Name, "8gaussians", key, 1), file))
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		return fi
+	}
+	sfEval, otEval, pairs := stat("sf", EvalFile), stat("fm-ot", EvalFile), stat("2-rf", PairsFile)
+
+	codeVersion = func() Code { return commitB }
+	res, err := Run(context.Background(), be, s, dir, progress.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, before := range map[string]os.FileInfo{"sf": sfEval, "fm-ot": otEval} {
+		if after := stat(key, EvalFile); !after.ModTime().Equal(before.ModTime()) {
+			t.Errorf("%s: the resumed run evaluated the finished model again", key)
+		}
+	}
+	if after := stat("2-rf", PairsFile); !after.ModTime().Equal(pairs.ModTime()) {
+		t.Error("2-RF: the resumed run made the pairs again")
+	}
+	for _, key := range []string{"sf", "fm-ot"} {
+		sr := res.Row("8gaussians", key).Seeds[0]
+		want := []CodeSpan{{From: 0, To: s.Steps, Describe: commitA.Describe, Commit: commitA.Commit}}
+		if sr.Code != commitA.Describe || sr.Commit != commitA.Commit || !reflect.DeepEqual(sr.Trained, want) {
+			t.Errorf("%s: evaluated by %s (%s), trained by %+v; want all by the first commit", key, sr.Code, sr.Commit, sr.Trained)
+		}
+	}
+	rf := res.Row("8gaussians", "2-rf").Seeds[0]
+	if len(rf.Trained) != 2 || rf.Trained[0].Commit != commitA.Commit || rf.Trained[1].Commit != commitB.Commit ||
+		rf.Trained[0].From != 0 || rf.Trained[0].To != rf.Trained[1].From || rf.Trained[0].To < 7 || rf.Trained[1].To != s.Steps {
+		t.Errorf("2-RF trained by %+v; want the first commit from step 0 to the interrupt (>= 7), the second from there to %d", rf.Trained, s.Steps)
+	}
+	if rf.Code != commitB.Describe || rf.Commit != commitB.Commit || rf.Steps != s.Steps {
+		t.Errorf("2-RF evaluated by %s (%s) after %d steps; want the second commit, %d steps", rf.Code, rf.Commit, rf.Steps, s.Steps)
+	}
+	if !(res.Row("8gaussians", "sf").Seeds[0].NLL.OK()) {
+		t.Error("ScoreFlow on 2D data has no NLL")
+	}
+	md := Markdown(res)
+	for _, want := range []string{"## Which code made each model", "| 8gaussians | 2-RF (reflow) | 1 | aaaaaaa (0-", "bbbbbbb-dirty (7-20) | bbbbbbb-dirty |", "| ScoreFlow |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "| not run |") {
+		t.Errorf("report says a row was not run although the scale ran ScoreFlow:\n%s", md)
+	}
+	back, err := Read(ResultsPath(dir, s.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Row("8gaussians", "2-rf").Seeds[0].Trained, rf.Trained) {
+		t.Error("the training record did not survive the results file")
+	}
+}
+
+// TestMNISTUNetQuick runs the U-Net pipeline of the mnist-unet-quick scale
+// (3 steps) for ScoreFlow, FM w/ OT and 2-RF: both NLL bounds with the
+// K = 1 one never below the K-sample one, FID-MNIST with its floor, the
+// report's columns. Needs MNIST and the digit classifier (trained once, or
+// read from the cache).
+func TestMNISTUNetQuick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 3 U-Nets for 3 steps")
+	}
+	if _, err := os.Stat(filepath.Join(data.MNISTDir(), "t10k-images-idx3-ubyte")); err != nil {
+		t.Skipf("MNIST not present (%v); run make data", err)
+	}
+	s, err := ScaleByName("mnist-unet-quick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Methods = []string{"sf", "fm-ot", "2-rf"}
+	res, err := Run(context.Background(), testbe.Go(t), s, t.TempDir(), progress.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range res.Rows {
+		sr := row.Seeds[0]
+		if sr.NLLOneSample == nil || row.NLLOneSample == nil || !(*sr.NLLOneSample >= sr.NLL) || !sr.FID.OK() {
+			t.Errorf("%s: NLL K = 1 %v, K = %d %v, FID %v", row.Method.Key, sr.NLLOneSample, s.Eval.K, float64(sr.NLL), float64(sr.FID))
+		}
+	}
+	if f := res.Floor("mnist"); !f.FID.OK() {
+		t.Error("no FID-MNIST floor")
+	}
+	if md := Markdown(res); !strings.Contains(md, "NLL K = 1 (bits/dim) | NLL K = 2 (bits/dim)") {
+		t.Errorf("report lacks the two NLL columns:\n%s", md)
 	}
 }

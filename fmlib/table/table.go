@@ -15,12 +15,13 @@ import (
 // steps; only the path, the objective and the pairing of noise and data
 // differ.
 type Method struct {
-	Key       string `json:"key"`                 // short id, used in directory names: ddpm, sm, fm-diff, fm-ot, ot-cfm, 2-rf
+	Key       string `json:"key"`                 // short id, used in directory names: ddpm, sm, sf, fm-diff, fm-ot, ot-cfm, 2-rf
 	Name      string `json:"name"`                // display name
 	PaperRow  string `json:"paper_row,omitempty"` // the row of the paper's Table 1 it reproduces ("" for the extra rows)
 	Path      string `json:"path"`                // recipe path: "vp" or "ot"
-	Objective string `json:"objective"`           // recipe objective: "ddpm", "dsm" or "cfm"
+	Objective string `json:"objective"`           // recipe objective: "ddpm", "dsm", "scoreflow" or "cfm"
 	Coupling  string `json:"coupling"`            // recipe coupling: "independent" or "ot"
+	Time      string `json:"time,omitempty"`      // recipe time sampling when the method sets it ("importance" for ScoreFlow); "" keeps the scale's
 	ReflowOf  string `json:"reflow_of,omitempty"` // key of the method whose (noise, sample) pairs it trains on (2-RF)
 	About     string `json:"about"`               // one line: what is trained
 }
@@ -34,6 +35,8 @@ var methods = []Method{
 		About: "noise prediction on the VP path, sampled by its probability-flow ODE"},
 	{Key: "sm", Name: "Score Matching", PaperRow: "Score Matching", Path: "vp", Objective: "dsm", Coupling: "independent",
 		About: "denoising score matching (weight sigma_t^2) on the VP path, sampled by its probability-flow ODE"},
+	{Key: "sf", Name: "ScoreFlow", PaperRow: "ScoreFlow", Path: "vp", Objective: "scoreflow", Coupling: "independent", Time: "importance",
+		About: "denoising score matching with the likelihood weighting g_t^2 = beta(1-t) (Song et al. 2021), times importance-sampled by log-SNR, sampled by its probability-flow ODE"},
 	{Key: "fm-diff", Name: "FM w/ Diffusion", PaperRow: "FM w/ Diffusion", Path: "vp", Objective: "cfm", Coupling: "independent",
 		About: "flow matching (velocity regression) on the VP path"},
 	{Key: "fm-ot", Name: "FM w/ OT", PaperRow: "FM w/ OT", Path: "ot", Objective: "cfm", Coupling: "independent",
@@ -44,7 +47,7 @@ var methods = []Method{
 		About: "flow matching on the OT path, trained on the FM w/ OT model's own (noise, sample) pairs"},
 }
 
-// Methods returns every method in table order: the paper's four rows, then
+// Methods returns every method in table order: the paper's five rows, then
 // OT-CFM and 2-RF.
 func Methods() []Method { return slices.Clone(methods) }
 
@@ -189,7 +192,75 @@ func mlp2D(hidden []int, lr float64) recipe.Config {
 		LearningRate: lr, CosineDecay: true, Batch: 256}
 }
 
-var allMethods = []string{"ddpm", "sm", "fm-diff", "fm-ot", "ot-cfm", "2-rf"}
+// allMethods are the rows of the 2D and MLP MNIST scales, whose recorded
+// results predate ScoreFlow; unetMethods add it (the paper's five rows,
+// then OT-CFM and 2-RF).
+var (
+	allMethods  = []string{"ddpm", "sm", "fm-diff", "fm-ot", "ot-cfm", "2-rf"}
+	unetMethods = []string{"ddpm", "sm", "sf", "fm-diff", "fm-ot", "ot-cfm", "2-rf"}
+)
+
+// unetBase is the mnist-unet preset of package recipe (the U-Net of
+// models.UNet at its defaults, Adam at 4e-3 with the cosine decay, EMA
+// 0.999, batch 64) as a scale's shared set-up.
+func unetBase() recipe.Config {
+	c, err := recipe.Preset("mnist-unet")
+	if err != nil {
+		panic(err) // a preset of this module
+	}
+	c.Name, c.Steps, c.Seed = "", 0, 0
+	return c
+}
+
+// The mnist-unet scale's sizes. Measured 2026-12-03 on the pure-Go backend,
+// 2 cores shared with other jobs (load average 2-3; the shipped preset
+// trained 3.1 steps/s on the quiet machine, about 1.3 times faster):
+//
+//   - a training step of batch 64 takes 0.41-0.43 s for every method (DDPM
+//     0.406, Score Matching 0.426, FM w/ OT 0.427, OT-CFM 0.423; ScoreFlow
+//     and FM w/ Diffusion build the same graph as Score Matching up to the
+//     weight): at the quiet 3.1 steps/s, unetSteps = 2800 are 15 minutes;
+//   - a forward pass costs 2.4 ms per image (250 at once); a Dopri5 solve
+//     at 1e-5 of 250 noise images by the shipped FM w/ OT weights took
+//     NFE 116 and 52 s: the 2000 samples of FID-MNIST cost 7 minutes at
+//     NFE 116 (more for the diffusion rows, whose NFE was 2-3 times that
+//     of FM w/ OT at the MLP mnist scale), and the midpoint curve at NFE
+//     4, 8, 16 (28 evaluations of 2000 images) about 2 minutes;
+//   - the NLL's reverse solve (Hutchinson, 1 probe) of 8 test images x 5
+//     dequantizations took NFE 122 and 14.1 s, 4 x 5 took 9.1 s: about
+//     2 ms per point and evaluation, so an image with K = 5 costs ~1.2 s at
+//     NFE 120 and ~3 s at NFE 300. unetNLLImages = 250 images are 5 minutes
+//     for FM w/ OT and at most about 12 for a diffusion row; 1000 images
+//     would take 20-50 minutes per model, more than its training. The
+//     standard error over 250 images is ~0.03 bits/dim (0.03 with 100 at
+//     the mnist scale), below the differences between rows seen there.
+//
+// Evaluating one model therefore takes about 15 minutes (FM w/ OT) to 25
+// (DDPM), dominated by the 2000 Dopri5 samples the FID needs; the 2-RF
+// pairs (8000 noise images by the FM w/ OT model, RK4 with 5 steps: 20
+// evaluations each) about 4 minutes per seed.
+const (
+	unetSteps     = 2800
+	unetNLLImages = 250
+)
+
+// mnistUNet is the mnist-unet scale, or the mnist-unet-gpu one: the same
+// methods, network and evaluation protocol, larger sizes.
+func mnistUNet(name, about string, steps int64, e Eval, pairs int) Scale {
+	return Scale{
+		Name:    name,
+		About:   about,
+		Data:    []string{"mnist"},
+		Methods: unetMethods,
+		Seeds:   []uint64{1, 2},
+		Base:    unetBase(),
+		Steps:   steps,
+		Eval:    e,
+		Fixed:   Fixed{Solver: "midpoint", NFE: []int{4, 8, 16}},
+		Reflow:  Reflow{Pairs: pairs, Solver: Solver{Method: "rk4", Steps: 5}},
+		FID:     true,
+	}
+}
 
 // scales are the named experiments. Their settings are explained in the
 // package documentation (measured times are for the pure-Go backend on 2
@@ -239,6 +310,38 @@ var scales = map[string]func() Scale{
 			FID:    true,
 		}
 	},
+	"mnist-unet": func() Scale {
+		return mnistUNet("mnist-unet",
+			"MNIST, the mnist-unet U-Net with EMA, 7 methods x 2 seeds, 2800 steps (~15 min) each (make table-mnist; 6-7 hours on 2 CPU cores)",
+			unetSteps,
+			Eval{Samples: 2000, NLLPoints: unetNLLImages, K: 5, Probes: 1, Tol: 1e-5, Chunk: 250, Seed: 1, Keep: 64}, 8000)
+	},
+	// mnist-unet-gpu is sized for about 10 minutes on one H200 through XLA
+	// CUDA (GOMLX_BACKEND=xla:...; the same command). Not measured: no GPU
+	// was available when it was set. The estimate assumes a step of this
+	// small U-Net at batch 64 is bound by kernel launches, ~5 ms, and a
+	// forward pass of 1000 images ~5 ms: 14 models x 4000 steps are ~5
+	// minutes, and each model's evaluation (5000 samples and the 3 midpoint
+	// NFE, 1000 NLL images x 5 dequantizations) some 20 s. Check the times
+	// of a first run (the results file records them) before trusting it.
+	"mnist-unet-gpu": func() Scale {
+		return mnistUNet("mnist-unet-gpu",
+			"MNIST, the mnist-unet U-Net with EMA, 7 methods x 2 seeds, 4000 steps each, sized for about 10 minutes on one H200 (an estimate, not measured)",
+			4000,
+			Eval{Samples: 5000, NLLPoints: 1000, K: 5, Probes: 1, Tol: 1e-5, Chunk: 1000, Seed: 1, Keep: 64}, 20000)
+	},
+	// mnist-unet-quick checks the U-Net pipeline (every method, both NLL
+	// bounds, FID-MNIST, 2-RF pairs) in seconds: 3 steps, a loose solver
+	// tolerance (an untrained field is cheap to integrate at 1e-2), tiny
+	// evaluation sizes. Its numbers mean nothing.
+	"mnist-unet-quick": func() Scale {
+		s := mnistUNet("mnist-unet-quick", "MNIST, the mnist-unet U-Net, 1 seed, 3 steps: checks the U-Net pipeline, not a result", 3,
+			Eval{Samples: 32, NLLPoints: 2, K: 2, Probes: 1, Tol: 1e-2, Chunk: 32, Seed: 1, Keep: 8}, 32)
+		s.Seeds = []uint64{1}
+		s.Fixed.NFE = []int{2, 4}
+		s.Reflow.Solver.Steps = 1
+		return s
+	},
 	"mnist-quick": func() Scale {
 		return Scale{
 			Name:    "mnist-quick",
@@ -259,7 +362,9 @@ var scales = map[string]func() Scale{
 
 // ScaleNames lists the named scales, "cifar10" included (it only explains
 // what it needs).
-func ScaleNames() []string { return []string{"2d-quick", "2d", "mnist-quick", "mnist", "cifar10"} }
+func ScaleNames() []string {
+	return []string{"2d-quick", "2d", "mnist-quick", "mnist", "mnist-unet-quick", "mnist-unet", "mnist-unet-gpu", "cifar10"}
+}
 
 // ScaleByName returns a named scale.
 func ScaleByName(name string) (Scale, error) {
@@ -267,7 +372,7 @@ func ScaleByName(name string) (Scale, error) {
 		return Scale{}, fmt.Errorf("table: scale cifar10 is not available: it needs CIFAR-10 training in package recipe " +
 			"(its data are 2D sets and mnist today; package data can read the CIFAR-10 binary files) and a GPU " +
 			"(GOMLX_BACKEND=xla:cuda): the paper's U-Net trains ~391k steps of batch 256, far beyond CPUs. " +
-			"Run the 2d or mnist scale instead")
+			"Run the 2d, mnist or mnist-unet scale instead")
 	}
 	f, ok := scales[name]
 	if !ok {
@@ -275,6 +380,10 @@ func ScaleByName(name string) (Scale, error) {
 	}
 	return f(), nil
 }
+
+// MNISTTestImages is the size of the MNIST test set, which the image scales
+// draw their held-out images from.
+const MNISTTestImages = 10000
 
 // IsImage reports whether the scale's data are images.
 func (s Scale) IsImage() bool { return slices.Contains(s.Data, "mnist") }
@@ -320,6 +429,16 @@ func (s Scale) Validate() error {
 	if e.Samples < 2 || e.NLLPoints < 1 || e.K < 1 || e.Probes < 1 || e.Chunk < 1 || !(e.Tol > 0) || e.Keep < 0 {
 		return fmt.Errorf("table: scale %s: eval %+v; need samples >= 2, positive nll_points, k, probes, chunk, tol and keep >= 0", s.Name, e)
 	}
+	if s.IsImage() {
+		// Checked here, not hours later when the evaluation asks for them.
+		if e.NLLPoints > MNISTTestImages {
+			return fmt.Errorf("table: scale %s: nll_points %d; the MNIST test set has %d images", s.Name, e.NLLPoints, MNISTTestImages)
+		}
+		if s.FID && 2*e.Samples > MNISTTestImages {
+			return fmt.Errorf("table: scale %s: %d samples; the FID-MNIST floor compares two sets of as many test images, and the test set has %d: use samples <= %d",
+				s.Name, e.Samples, MNISTTestImages, MNISTTestImages/2)
+		}
+	}
 	st, err := Stages(s.Fixed.Solver)
 	if err != nil {
 		return err
@@ -349,6 +468,9 @@ func (s Scale) Config(data, key string, seed uint64) recipe.Config {
 	c.Hidden = slices.Clone(s.Base.Hidden)
 	c.Name = "table-" + s.Name + "/" + key
 	c.Data, c.Path, c.Objective, c.Coupling = data, m.Path, m.Objective, m.Coupling
+	if m.Time != "" {
+		c.Time = m.Time
+	}
 	if c.Path != "ot" {
 		c.SigmaMin = 0
 	}

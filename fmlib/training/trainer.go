@@ -32,7 +32,7 @@ const DefaultLearningRate = 1e-3
 // DecaySteps and EMADecay mean objective.DefaultTimeEps, Adam,
 // DefaultLearningRate, a constant learning rate and no weight average.
 type Config struct {
-	Kind objective.Kind  // objective.CFM (zero value), DSM or DDPM
+	Kind objective.Kind  // objective.CFM (zero value), DSM, DDPM or ScoreFlow
 	Path probpath.Affine // probability path (scheduler); required
 	Net  vfield.Graph    // the network; required
 
@@ -56,6 +56,17 @@ type Config struct {
 	// distribution t = sigmoid(TimeLogitMean + TimeLogitStd z), z ~ N(0, 1)
 	// (objective.LogitNormalTime) instead of uniformly.
 	TimeLogitMean, TimeLogitStd float64
+
+	// TimeImportance, when true, draws the training times with their
+	// log-SNR uniform (objective.SampleLogSNRTime: density proportional to
+	// d lambda_t/dt) and multiplies each row's loss by the importance ratio
+	// of the uniform density to that one, so the objective is the same as
+	// with uniform times and only the variance of its estimate changes: the
+	// right choice for objective.ScoreFlow, whose weight g_t^2 is then
+	// cancelled to a constant times sigma_t^2 (see package objective). It
+	// needs a path whose schedule is a schedule.LogSNRInverter (VP) and
+	// excludes TimeLogitStd > 0.
+	TimeImportance bool
 
 	// EMADecay, when > 0, keeps an exponential moving average of the weights
 	// with this decay (after a warm-up, see EMAScope), which sampling and
@@ -94,7 +105,7 @@ func (c Config) timeEps() float64 {
 // Validate reports the first invalid setting.
 func (c Config) Validate() error {
 	if !c.Kind.Valid() {
-		return fmt.Errorf("training: unknown Kind %d; use objective.CFM, DSM or DDPM", int(c.Kind))
+		return fmt.Errorf("training: unknown Kind %d; use objective.CFM, DSM, DDPM or ScoreFlow", int(c.Kind))
 	}
 	switch {
 	case c.Classes < 0:
@@ -126,6 +137,14 @@ func (c Config) Validate() error {
 	if !(c.TimeLogitStd >= 0) || math.IsInf(c.TimeLogitStd, 0) || math.IsNaN(c.TimeLogitMean) || math.IsInf(c.TimeLogitMean, 0) {
 		return fmt.Errorf("training: Config.TimeLogitMean = %g, TimeLogitStd = %g; need finite values, std >= 0 (0: uniform times; typical 0 and 1)", c.TimeLogitMean, c.TimeLogitStd)
 	}
+	if c.TimeImportance {
+		if c.TimeLogitStd > 0 {
+			return fmt.Errorf("training: Config.TimeImportance and TimeLogitStd > 0 both choose how times are drawn; set one")
+		}
+		if _, _, _, err := objective.LogSNRRange(c.Path.Sched, c.timeEps()); err != nil {
+			return fmt.Errorf("training: Config.TimeImportance: %w", err)
+		}
+	}
 	if !validEMADecay(c.EMADecay) {
 		return fmt.Errorf("training: Config.EMADecay = %g; need 0 <= EMADecay < 1 (0: no average; typical 0.999)", c.EMADecay)
 	}
@@ -141,7 +160,10 @@ func (c Config) Validate() error {
 //
 //	[x1]          data batch [B, D]; noise x0 ~ N(0, I) and t ~ U[eps, 1-eps) are drawn in the graph
 //	[x0, x1]      given pairs (e.g. from an optimal-transport coupling); t drawn in the graph
-//	[x0, x1, t]   everything given (t of shape [B])
+//	[x0, x1, t]   everything given (t of shape [B]; rows weighted 1, as for uniform times)
+//
+// Drawn times are logit-normal with TimeLogitStd > 0, or importance sampled
+// (and the rows reweighted) with TimeImportance.
 //
 // with, for a class-conditional Config (Classes > 0), the labels y (int32
 // [B]) as one more input at the end; label dropout (LabelDropout) is drawn
@@ -195,8 +217,11 @@ func (c Config) graphLoss(scope *model.Scope, inputs []*graph.Node, train bool) 
 		exceptions.Panicf("training: x0 shape %s differs from x1 shape %s", x0.Shape(), x1.Shape())
 	}
 	b := x1.Shape().Dimensions[0]
+	var rows *graph.Node // importance ratios of the drawn times (nil: 1)
 	if t == nil {
-		if c.TimeLogitStd > 0 {
+		if c.TimeImportance {
+			t, rows = objective.SampleLogSNRTime(scope, g, x1.DType(), b, c.Path, c.timeEps())
+		} else if c.TimeLogitStd > 0 {
 			t = objective.SampleLogitNormalTime(scope, g, x1.DType(), b, c.TimeLogitMean, c.TimeLogitStd, c.timeEps())
 		} else {
 			t = objective.SampleTime(scope, g, x1.DType(), b, c.timeEps())
@@ -207,7 +232,7 @@ func (c Config) graphLoss(scope *model.Scope, inputs []*graph.Node, train bool) 
 	}
 	t = graph.ConvertDType(t, x1.DType())
 	if y == nil {
-		return objective.Loss(c.Kind, c.Path, c.Net, scope, x0, x1, t)
+		return objective.WeightedLoss(c.Kind, c.Path, c.Net, scope, x0, x1, t, rows)
 	}
 	if !y.DType().IsInt() || y.Rank() != 1 || y.Shape().Dimensions[0] != b {
 		exceptions.Panicf("training: labels must be an integer vector [%d], got %s", b, y.Shape())
@@ -215,7 +240,7 @@ func (c Config) graphLoss(scope *model.Scope, inputs []*graph.Node, train bool) 
 	if train && c.LabelDropout > 0 {
 		y = objective.DropLabels(scope, y, c.Classes, c.LabelDropout)
 	}
-	return objective.LabeledLoss(c.Kind, c.Path, c.LabelNet, scope, x0, x1, t, y)
+	return objective.WeightedLabeledLoss(c.Kind, c.Path, c.LabelNet, scope, x0, x1, t, y, rows)
 }
 
 // Trainer runs training steps of one objective on a store's network with
