@@ -82,13 +82,14 @@ table-mnist: data
 tune: data
 	$(GO) run ./cmd/fmtune -out $(OUT)/tune
 
-## pretrained: the shipped MNIST weights: trains mnist-unet for PRETRAINED_STEPS (about 62 minutes on 2 cores; resumable, checkpoints in $GOFM_RUNS or ~/.cache/gofm/runs/mnist-unet-pretrained), measures FID-MNIST and exports the averaged weights with their manifest to fmlib/pretrained/shipped.
+## pretrained: the shipped weights of PRETRAINED_PRESET (mnist-unet, or mnist-cond for the conditional U-Net): trains it for PRETRAINED_STEPS (about 62 minutes on 2 cores; resumable, checkpoints in $GOFM_RUNS or ~/.cache/gofm/runs/<preset>-pretrained), measures FID-MNIST and exports the averaged weights with their manifest to fmlib/pretrained/shipped.
+PRETRAINED_PRESET ?= mnist-unet
 PRETRAINED_STEPS ?= 12000
-PRETRAINED_DIR ?= $(or $(GOFM_RUNS),$(HOME)/.cache/gofm/runs)/mnist-unet-pretrained
+PRETRAINED_DIR ?= $(or $(GOFM_RUNS),$(HOME)/.cache/gofm/runs)/$(PRETRAINED_PRESET)-pretrained
 pretrained: data
-	$(GO) run ./cmd/gofm train -preset mnist-unet -steps $(PRETRAINED_STEPS) -dir $(PRETRAINED_DIR) -no-images
-	$(GO) run ./cmd/gofm export -dir $(PRETRAINED_DIR) -name mnist-unet -out fmlib/pretrained/shipped -replace \
-		-command "make pretrained (gofm train -preset mnist-unet -steps $(PRETRAINED_STEPS))"
+	$(GO) run ./cmd/gofm train -preset $(PRETRAINED_PRESET) -steps $(PRETRAINED_STEPS) -dir $(PRETRAINED_DIR) -no-images
+	$(GO) run ./cmd/gofm export -dir $(PRETRAINED_DIR) -name $(PRETRAINED_PRESET) -out fmlib/pretrained/shipped -replace \
+		-command "make pretrained PRETRAINED_PRESET=$(PRETRAINED_PRESET) (gofm train -preset $(PRETRAINED_PRESET) -steps $(PRETRAINED_STEPS))"
 
 ## bench: gofm against PyTorch 2.11.0 in one run: MLP train step, 10k-point forward pass and Dopri5 solve, U-Net train step, go peak memory (~5 min on 2 cores). PyTorch: a venv of its own from PyPI (scripts/bench-venv.sh; ~3 GB of CUDA wheels, once); without it the Go side runs alone and says why.
 bench:
