@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -53,18 +54,22 @@ func out() io.Writer {
 	return os.Stdout
 }
 
-// Exercise is the id of an exercise ("01.1"). Its checks are the package's
-// checks, except that while the exercise is a stub (Pending) they print one
-// TodoMarker line saying what waits for it, and return false, instead of
-// judging a value that the student has not computed yet.
+// Exercise is the id of an exercise ("01.1"), or several ids separated by
+// commas ("08.1,08.2") for a check that needs them all. Its checks are the
+// package's checks, except that while an exercise is a stub (Pending) they
+// print a TodoMarker line per pending exercise saying what waits for it, and
+// return false, instead of judging a value not computed yet.
 type Exercise string
 
 func (e Exercise) waits(what string) bool {
-	if !Pending(string(e)) {
-		return false
+	waiting := false
+	for _, id := range strings.Split(string(e), ",") {
+		if id = strings.TrimSpace(id); Pending(id) {
+			fmt.Fprintf(out(), "%sexercise %s: %s: not checked until the exercise is done\n", TodoMarker, id, what)
+			waiting = true
+		}
 	}
-	fmt.Fprintf(out(), "%sexercise %s: %s: not checked until the exercise is done\n", TodoMarker, string(e), what)
-	return true
+	return waiting
 }
 
 // Below is the package's Below, waiting for the exercise.

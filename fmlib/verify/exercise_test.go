@@ -124,6 +124,13 @@ func TestTodoAndExercise(t *testing.T) {
 			t.Errorf("%s: IsCheckLine(%q) = false", name, out)
 		}
 	}
+	both := Exercise("t.3, t.1")
+	if ok, out := capture(t, func() bool { return both.Below("both", 0, 1) }); ok || out != TodoMarker+"exercise t.1: both: not checked until the exercise is done\n" {
+		t.Errorf("two ids, one pending: ok %v, output %q", ok, out)
+	}
+	if ok, out := capture(t, func() bool { return Exercise("t.3,t.4").Below("neither", 0, 1) }); !ok || strings.Contains(out, TodoMarker) {
+		t.Errorf("two ids, none pending: ok %v, output %q", ok, out)
+	}
 	if IsCheckLine("plain prose: holds") || IsCheckLine("t = 1: mean (1.0, 2.0)") {
 		t.Error("IsCheckLine accepts a line that no check prints")
 	}
