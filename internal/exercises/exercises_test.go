@@ -177,3 +177,57 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// The repository: the committed exercise notebooks are what the solution
+// notebooks generate, and each one restores its solution notebook exactly.
+func TestRepository(t *testing.T) {
+	root := filepath.Join("..", "..")
+	stale, err := Stale(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stale) > 0 {
+		t.Errorf("%s is stale; run `make exercises` and commit the result:\n  %s", Dir, strings.Join(stale, "\n  "))
+	}
+	built, err := Build(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(built) == 0 {
+		t.Fatal("no solution notebook has exercises")
+	}
+	total := 0
+	for p := range built {
+		solPath := filepath.Join(root, "notebooks", filepath.Base(p))
+		sol, err := ReadNotebook(solPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex, err := ReadNotebook(filepath.Join(root, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks, _ := Blocks(sol, solPath)
+		total += len(blocks)
+		back, err := Restore(ex, sol, solPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameCells(t, back, sol)
+		for ci, c := range ex.Cells {
+			if strings.Contains(c.Source(), "BEGIN SOLUTION") || strings.Contains(c.Source(), "// STUB") {
+				t.Errorf("%s: cell %d still holds a solution marker", p, ci)
+			}
+		}
+		filled, err := Fill(ex, sol, solPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ci, c := range filled.Cells {
+			if strings.Contains(c.Source(), "verify.Todo(") {
+				t.Errorf("%s filled: cell %d still calls verify.Todo", p, ci)
+			}
+		}
+	}
+	t.Logf("%d exercise notebooks, %d exercises", len(built), total)
+}
