@@ -152,6 +152,9 @@ func Run(notebook string, opts Options) (*Result, error) {
 	}
 	outDir, _ := filepath.Abs(opts.OutDir)
 	res := &Result{Notebook: notebook, Executed: filepath.Join(outDir, filepath.Base(abs))}
+	if res.Executed == abs {
+		return nil, fmt.Errorf("nbrun: notebook %s is in the output folder %s: its executed copy would replace it; choose another output folder", notebook, opts.OutDir)
+	}
 	_ = os.Remove(res.Executed) // a stale copy must never be taken for this run's result
 
 	ctx, cancel := context.WithTimeout(context.Background(), opts.Timeout)

@@ -195,3 +195,20 @@ func TestRunOnTestdata(t *testing.T) {
 		}
 	}
 }
+
+// A notebook in the output folder would be replaced by its executed copy (and
+// was deleted as a stale copy before the run): Run refuses, and keeps it.
+func TestRunRefusesItsOwnFolder(t *testing.T) {
+	dir := t.TempDir()
+	nb := filepath.Join(dir, "x.ipynb")
+	if err := os.WriteFile(nb, cellJSON(`"x"`, ``, false), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(nb, Options{OutDir: dir, Jupyter: "/bin/false"})
+	if err == nil || !strings.Contains(err.Error(), "choose another output folder") {
+		t.Errorf("Run into the notebook's own folder: err = %v", err)
+	}
+	if _, err := os.Stat(nb); err != nil {
+		t.Errorf("the notebook is gone: %v", err)
+	}
+}
