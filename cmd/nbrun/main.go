@@ -1,11 +1,18 @@
 // Command nbrun executes notebooks with the project's Go kernel, headless, and
 // fails when any cell errors, panics, exits non-zero or loses a plot.
 //
-//	go run ./cmd/nbrun [-out out/notebooks] [-quick] [notebook.ipynb ...]
+//	go run ./cmd/nbrun [-out out/notebooks] [-quick] [-exercises] [notebook.ipynb ...]
+//	go run ./cmd/nbrun [-quick] -reference notebooks/01_x.ipynb filled/01_x.ipynb
 //
 // With no arguments it runs every notebooks/*.ipynb in name order. Executed
 // notebooks and HTML reports go to -out (ignored by git). See internal/nbrun for
 // what counts as a problem.
+//
+// -exercises runs exercise notebooks (notebooks/exercises, make exercises-check):
+// each exercise must report NOT YET IMPLEMENTED and nothing else may fail.
+// -reference runs the reference notebook too and fails unless the notebook's
+// check lines (fmlib/verify) are the reference's, line for line: a solved
+// exercise notebook must check what its solution notebook checks.
 package main
 
 import (
@@ -25,6 +32,8 @@ func main() {
 	html := flag.Bool("html", true, "also write an HTML report per notebook")
 	kernel := flag.String("kernel", "gofm", "kernelspec name")
 	cellTimeout := flag.Duration("cell-timeout", 10*time.Minute, "timeout for one cell")
+	exercises := flag.Bool("exercises", false, "exercise notebooks: expect every exercise to report NOT YET IMPLEMENTED, and nothing else to fail")
+	reference := flag.String("reference", "", "also run this notebook and require the same check lines (one notebook argument)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: nbrun [flags] [notebook.ipynb ...]\n\nExecutes notebooks (default notebooks/*.ipynb) with the Go kernel and checks their outputs.\n\n")
 		flag.PrintDefaults()
@@ -39,7 +48,15 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	opts := nbrun.Options{Kernel: *kernel, OutDir: *out, HTML: *html, CellTimeout: *cellTimeout}
+	if *reference != "" && len(flag.Args()) != 1 {
+		fmt.Fprintln(os.Stderr, "nbrun: -reference compares one notebook with it; give exactly one notebook")
+		os.Exit(2)
+	}
+	if *reference != "" && *exercises {
+		fmt.Fprintln(os.Stderr, "nbrun: -reference is for solved notebooks; it cannot be combined with -exercises")
+		os.Exit(2)
+	}
+	opts := nbrun.Options{Kernel: *kernel, OutDir: *out, HTML: *html, CellTimeout: *cellTimeout, Exercises: *exercises}
 	if *quick {
 		opts.Env = append(opts.Env, "GOFM_QUICK=1")
 	}
@@ -49,11 +66,26 @@ func main() {
 	}
 	failed := 0
 	start := time.Now()
-	for _, nb := range nbs {
-		res, err := nbrun.Run(nb, opts)
+	var refChecks []string
+	if *reference != "" {
+		nbs = append([]string{*reference}, nbs...) // run first, into its own folder (same file name)
+	}
+	for k, nb := range nbs {
+		o := opts
+		if *reference != "" && k == 0 {
+			o.OutDir = filepath.Join(opts.OutDir, "reference")
+		}
+		res, err := nbrun.Run(nb, o)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
+		}
+		if *reference != "" {
+			if k == 0 {
+				refChecks = res.Checks
+			} else if d := nbrun.CompareChecks(refChecks, res.Checks); d != "" {
+				res.Problems = append(res.Problems, nbrun.Problem{Cell: -1, Reason: "check lines differ from " + *reference + "'s: " + d})
+			}
 		}
 		status := "ok"
 		if !res.OK() {

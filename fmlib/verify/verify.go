@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
+	"regexp"
+	"strings"
 )
 
 // FailMarker starts the line of every failed check. The notebook runner
@@ -22,11 +23,7 @@ func report(ok bool, what, measured, bound string, limit float64, verdict string
 	if !ok {
 		prefix = FailMarker
 	}
-	w := Output
-	if w == nil {
-		w = os.Stdout
-	}
-	fmt.Fprintf(w, "%s%s: %s, %s %.3g: %s\n", prefix, what, measured, bound, limit, verdict)
+	fmt.Fprintf(out(), "%s%s: %s, %s %.3g: %s\n", prefix, what, measured, bound, limit, verdict)
 	return ok
 }
 
@@ -87,4 +84,15 @@ func LogLogSlope(x, y []float64) float64 {
 		return math.NaN()
 	}
 	return (fn*sxy - sx*sy) / den
+}
+
+// checkLineRE matches the verdict part of every line that report prints.
+var checkLineRE = regexp.MustCompile(`, (tolerance|threshold) [^,:]+: (holds|does not hold|above it, as expected|NOT above it)`)
+
+// IsCheckLine reports whether line (without its newline) is one printed by a
+// check of this package: a check that held or failed, or one that waits for
+// an exercise (TodoMarker). The notebook runner compares these lines between
+// two runs of the same checks.
+func IsCheckLine(line string) bool {
+	return strings.HasPrefix(line, TodoMarker) || checkLineRE.MatchString(line)
 }

@@ -9,10 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gofm/gofm/fmlib/verify"
+	exercise "github.com/gofm/gofm/internal/exercises"
 )
 
 // Options configures Run.
@@ -24,6 +26,10 @@ type Options struct {
 	HTML        bool          // also write an HTML report
 	Env         []string      // extra environment (e.g. GOFM_QUICK=1)
 	Jupyter     string        // jupyter executable; default DefaultJupyter()
+	// Exercises checks an exercise notebook (notebooks/exercises): every exercise
+	// region in its cells must report NOT YET IMPLEMENTED, and nothing else may
+	// fail. Without it, a NOT YET IMPLEMENTED report is a problem.
+	Exercises bool
 }
 
 // Problem is one thing wrong with an executed notebook.
@@ -47,6 +53,7 @@ type Result struct {
 	Log      string        // nbconvert's combined output
 	Duration time.Duration // wall time of the execution
 	Problems []Problem
+	Checks   []string // the lines printed by fmlib/verify checks, in order (CheckLines)
 }
 
 // OK reports whether the notebook ran with no problem.
@@ -145,6 +152,9 @@ func Run(notebook string, opts Options) (*Result, error) {
 	}
 	outDir, _ := filepath.Abs(opts.OutDir)
 	res := &Result{Notebook: notebook, Executed: filepath.Join(outDir, filepath.Base(abs))}
+	if res.Executed == abs {
+		return nil, fmt.Errorf("nbrun: notebook %s is in the output folder %s: its executed copy would replace it; choose another output folder", notebook, opts.OutDir)
+	}
 	_ = os.Remove(res.Executed) // a stale copy must never be taken for this run's result
 
 	ctx, cancel := context.WithTimeout(context.Background(), opts.Timeout)
@@ -172,12 +182,13 @@ func Run(notebook string, opts Options) (*Result, error) {
 		res.Problems = append(res.Problems, Problem{-1, "no executed notebook was written"})
 		return res, nil
 	}
-	probs, err := Check(data)
+	probs, err := CheckMode(data, opts.Exercises)
 	if err != nil {
 		res.Problems = append(res.Problems, Problem{-1, err.Error()})
 		return res, nil
 	}
 	res.Problems = append(res.Problems, probs...)
+	res.Checks, _ = CheckLines(data)
 	if opts.HTML {
 		html := exec.Command(opts.Jupyter, "nbconvert", "--to", "html", "--output-dir", outDir, res.Executed)
 		if out, err := html.CombinedOutput(); err != nil {
@@ -190,19 +201,21 @@ func Run(notebook string, opts Options) (*Result, error) {
 }
 
 type notebook struct {
-	Cells []struct {
-		CellType       string          `json:"cell_type"`
-		Source         json.RawMessage `json:"source"`
-		ExecutionCount *int            `json:"execution_count"`
-		Outputs        []struct {
-			OutputType string                     `json:"output_type"`
-			Name       string                     `json:"name"`
-			Text       json.RawMessage            `json:"text"`
-			Data       map[string]json.RawMessage `json:"data"`
-			EName      string                     `json:"ename"`
-			EValue     string                     `json:"evalue"`
-		} `json:"outputs"`
-	} `json:"cells"`
+	Cells []nbCell `json:"cells"`
+}
+
+type nbCell struct {
+	CellType       string          `json:"cell_type"`
+	Source         json.RawMessage `json:"source"`
+	ExecutionCount *int            `json:"execution_count"`
+	Outputs        []struct {
+		OutputType string                     `json:"output_type"`
+		Name       string                     `json:"name"`
+		Text       json.RawMessage            `json:"text"`
+		Data       map[string]json.RawMessage `json:"data"`
+		EName      string                     `json:"ename"`
+		EValue     string                     `json:"evalue"`
+	} `json:"outputs"`
 }
 
 var (
@@ -211,11 +224,20 @@ var (
 	displayRE = regexp.MustCompile(`\bplots\.Display\w*\(`)
 	// checkRE matches the line that fmlib/verify prints for a failed check.
 	checkRE = regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(verify.FailMarker) + `(.*)$`)
+	// todoRE matches the lines of an unsolved exercise (verify.Todo, verify.Exercise).
+	todoRE = regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(verify.TodoMarker) + `exercise (\S+): (.*)$`)
 )
 
 // Check scans an executed notebook (its JSON) for the problems listed in the
 // package doc.
-func Check(data []byte) ([]Problem, error) {
+func Check(data []byte) ([]Problem, error) { return CheckMode(data, false) }
+
+// CheckMode is Check for a solution notebook (exercises false: a NOT YET
+// IMPLEMENTED report is a problem) or an exercise notebook (exercises true:
+// every exercise region, "// EXERCISE <id>: ..." in a code cell, must be
+// reported as NOT YET IMPLEMENTED by the run, no other exercise may be, and
+// every other problem counts as usual).
+func CheckMode(data []byte, exercises bool) ([]Problem, error) {
 	var nb notebook
 	if err := json.Unmarshal(data, &nb); err != nil {
 		return nil, fmt.Errorf("executed notebook is not valid JSON: %v", err)
@@ -224,6 +246,9 @@ func Check(data []byte) ([]Problem, error) {
 		return nil, fmt.Errorf("executed notebook has no \"cells\" list: it is not a Jupyter notebook")
 	}
 	var probs []Problem
+	expected := map[string]int{} // exercise id -> cell of its region
+	var expectedOrder []string
+	reported := map[string]bool{}
 	for i, c := range nb.Cells {
 		if c.CellType != "code" {
 			continue
@@ -231,6 +256,12 @@ func Check(data []byte) ([]Problem, error) {
 		src := joinText(c.Source)
 		if strings.TrimSpace(src) == "" {
 			continue
+		}
+		for _, id := range exercise.RegionIDs(src) {
+			if _, ok := expected[id]; !ok {
+				expected[id] = i
+				expectedOrder = append(expectedOrder, id)
+			}
 		}
 		if c.ExecutionCount == nil {
 			probs = append(probs, Problem{i, "cell was not executed"})
@@ -241,6 +272,16 @@ func Check(data []byte) ([]Problem, error) {
 			}
 			for _, m := range checkRE.FindAllStringSubmatch(t, -1) {
 				probs = append(probs, Problem{i, "failed check: " + firstLine(m[1])})
+			}
+			for _, m := range todoRE.FindAllStringSubmatch(t, -1) {
+				if !exercises {
+					probs = append(probs, Problem{i, "unsolved exercise " + m[1] + ": " + firstLine(m[2])})
+				} else if !reported[m[1]] {
+					reported[m[1]] = true
+					if _, ok := expected[m[1]]; !ok && !regionLater(nb.Cells[i:], m[1]) {
+						probs = append(probs, Problem{i, "exercise " + m[1] + " reported as not yet implemented, but the notebook has no region for it"})
+					}
+				}
 			}
 			for _, m := range exitRE.FindAllStringSubmatch(t, -1) {
 				if m[1] != "0" {
@@ -286,7 +327,56 @@ func Check(data []byte) ([]Problem, error) {
 			probs = append(probs, Problem{i, "cell calls plots.Display but has no PNG output (lost display?)"})
 		}
 	}
+	if exercises {
+		if len(expected) == 0 {
+			probs = append(probs, Problem{-1, "no exercise regions (// EXERCISE <id>: ...): not an exercise notebook"})
+		}
+		for _, id := range expectedOrder {
+			if !reported[id] {
+				probs = append(probs, Problem{expected[id], "exercise " + id + ": its stub never reported NOT YET IMPLEMENTED (is verify.Todo(\"" + id + "\") called, and does a later cell run it?)"})
+			}
+		}
+	}
 	return probs, nil
+}
+
+// regionLater reports whether a region of exercise id appears in cells (a
+// stub may be reported by a cell that runs before the region's own cell).
+func regionLater(cells []nbCell, id string) bool {
+	for _, c := range cells {
+		if c.CellType == "code" && slices.Contains(exercise.RegionIDs(joinText(c.Source)), id) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckLines returns the lines that fmlib/verify's checks printed in an
+// executed notebook's code cells, in order (verify.IsCheckLine): what a run of
+// the same checks must reproduce.
+func CheckLines(data []byte) ([]string, error) {
+	var nb notebook
+	if err := json.Unmarshal(data, &nb); err != nil {
+		return nil, fmt.Errorf("executed notebook is not valid JSON: %v", err)
+	}
+	var lines []string
+	for _, c := range nb.Cells {
+		if c.CellType != "code" {
+			continue
+		}
+		var b strings.Builder
+		for _, o := range c.Outputs {
+			if o.OutputType == "stream" && o.Name == "stdout" {
+				b.WriteString(joinText(o.Text))
+			}
+		}
+		for _, l := range strings.Split(b.String(), "\n") {
+			if verify.IsCheckLine(l) {
+				lines = append(lines, l)
+			}
+		}
+	}
+	return lines, nil
 }
 
 // joinText decodes a notebook text field, which is either a string or a list of strings.
@@ -322,4 +412,21 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// CompareChecks returns "" when two runs printed the same check lines, else
+// where they first differ.
+func CompareChecks(want, got []string) string {
+	for i := range min(len(want), len(got)) {
+		if want[i] != got[i] {
+			return fmt.Sprintf("line %d: got %q, want %q", i+1, got[i], want[i])
+		}
+	}
+	if len(want) != len(got) {
+		return fmt.Sprintf("%d check lines, want %d", len(got), len(want))
+	}
+	if len(want) == 0 {
+		return "no check lines in either run"
+	}
+	return ""
 }
