@@ -1,12 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,6 +20,7 @@ import (
 	"github.com/gofm/gofm/fmlib/progress"
 	"github.com/gofm/gofm/fmlib/recipe"
 	"github.com/gofm/gofm/fmlib/training"
+	"github.com/gofm/gofm/internal/atomicfile"
 	"github.com/gomlx/compute"
 )
 
@@ -364,7 +365,7 @@ func writeSamples(cfg recipe.Config, x [][]float64, labels []int, path, title st
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(path, b, 0o644)
+		return atomicfile.Write(path, b)
 	}
 	sets := []plots.PointSet{{Points: x}}
 	if k := cfg.Classes(); perSample && k > 0 {
@@ -477,28 +478,25 @@ func conditionText(cf condFlags) string {
 	return fmt.Sprintf("label %s, guidance %g", cf.label, cf.guidance)
 }
 
+// writeCSV writes one row per point, replacing path only once the whole
+// file is written (atomicfile), so an interrupted run leaves no half file.
 func writeCSV(path string, x [][]float64) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
 	for _, r := range x {
 		rec := make([]string, len(r))
 		for j, v := range r {
 			rec[j] = strconv.FormatFloat(v, 'g', 8, 64)
 		}
 		if err := w.Write(rec); err != nil {
-			f.Close()
 			return err
 		}
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
-		f.Close()
 		return err
 	}
-	return f.Close()
+	return atomicfile.Write(path, buf.Bytes())
 }
 
 func cmdEval(args []string, stdout, stderr io.Writer) error {

@@ -2,6 +2,7 @@ package pretrained_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/gofm/gofm/fmlib/guidance"
@@ -42,20 +43,5 @@ func TestConditionalExportLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	opts := ode.Options{Method: ode.Midpoint, Steps: 4}
-	want, err := m.Sample(20, 3, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	have, err := got.Sample(20, 3, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range want.X {
-		for j := range want.X[i] {
-			if want.X[i][j] != have.X[i][j] {
-				t.Fatalf("%v: sample %d differs after export and load: %v vs %v", cond, i, want.X[i], have.X[i])
-			}
-		}
-	}
+	sameSamples(t, m, got, 20, ode.Options{Method: ode.Midpoint, Steps: 4}, fmt.Sprintf("%v after export and load", cond))
 }

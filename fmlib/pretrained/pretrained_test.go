@@ -73,22 +73,7 @@ func TestExportLoadRoundTrip(t *testing.T) {
 		t.Errorf("restored model at step %d, Restored %v", got.Run().Step(), got.Restored())
 	}
 	opts := ode.Options{Method: ode.Midpoint, Steps: 4}
-	want, err := m.Sample(50, 3, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	have, err := got.Sample(50, 3, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Same weights, same graph, same noise: bitwise equal samples.
-	for i := range want.X {
-		for j := range want.X[i] {
-			if want.X[i][j] != have.X[i][j] {
-				t.Fatalf("sample %d differs: %v vs %v", i, want.X[i], have.X[i])
-			}
-		}
-	}
+	sameSamples(t, m, got, 50, opts, "export and load")
 	got.Weights = training.Raw
 	if _, err := got.Sample(5, 1, opts); err == nil || !strings.Contains(err.Error(), "raw weights are not part") {
 		t.Errorf("raw weights of an averaged export: err = %v", err)
@@ -310,4 +295,26 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// sameSamples fails t unless a and b draw bitwise equal samples (n points,
+// seed 3, the solver of opts): the same weights, graph and noise must give
+// the same numbers, so any difference means the weights did not round-trip.
+func sameSamples(t *testing.T, a, b *recipe.Model, n int, opts ode.Options, what string) {
+	t.Helper()
+	want, err := a.Sample(n, 3, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	have, err := b.Sample(n, 3, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.X {
+		for j := range want.X[i] {
+			if want.X[i][j] != have.X[i][j] {
+				t.Fatalf("%s: sample %d differs: %v vs %v", what, i, want.X[i], have.X[i])
+			}
+		}
+	}
 }

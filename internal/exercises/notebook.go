@@ -125,7 +125,7 @@ func (c *Cell) ID() string {
 // Source is the cell's text, its lines joined.
 func (c *Cell) Source() string {
 	v, _ := c.obj.get("source")
-	return joinText(v)
+	return JoinText(v)
 }
 
 // SetSource stores text as a list of lines, each but the last ending in "\n",
@@ -158,7 +158,10 @@ func (c *Cell) clone() *Cell {
 	return &Cell{obj: append(object(nil), c.obj...)}
 }
 
-func joinText(raw json.RawMessage) string {
+// JoinText decodes a notebook text field (a cell's source, an output's
+// text), which is either one string or a list of strings; anything else
+// decodes as "".
+func JoinText(raw json.RawMessage) string {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return s

@@ -253,7 +253,7 @@ func CheckMode(data []byte, exercises bool) ([]Problem, error) {
 		if c.CellType != "code" {
 			continue
 		}
-		src := joinText(c.Source)
+		src := exercise.JoinText(c.Source)
 		if strings.TrimSpace(src) == "" {
 			continue
 		}
@@ -307,16 +307,16 @@ func CheckMode(data []byte, exercises bool) ([]Problem, error) {
 					streams[o.Name] = b
 					streamNames = append(streamNames, o.Name)
 				}
-				b.WriteString(joinText(o.Text))
+				b.WriteString(exercise.JoinText(o.Text))
 			} else {
-				scan(joinText(o.Text))
+				scan(exercise.JoinText(o.Text))
 			}
 			if _, ok := o.Data["image/png"]; ok {
 				images++
 			}
 			for mime, v := range o.Data {
 				if strings.HasPrefix(mime, "text/") {
-					scan(joinText(v))
+					scan(exercise.JoinText(v))
 				}
 			}
 		}
@@ -344,7 +344,7 @@ func CheckMode(data []byte, exercises bool) ([]Problem, error) {
 // stub may be reported by a cell that runs before the region's own cell).
 func regionLater(cells []nbCell, id string) bool {
 	for _, c := range cells {
-		if c.CellType == "code" && slices.Contains(exercise.RegionIDs(joinText(c.Source)), id) {
+		if c.CellType == "code" && slices.Contains(exercise.RegionIDs(exercise.JoinText(c.Source)), id) {
 			return true
 		}
 	}
@@ -367,7 +367,7 @@ func CheckLines(data []byte) ([]string, error) {
 		var b strings.Builder
 		for _, o := range c.Outputs {
 			if o.OutputType == "stream" && o.Name == "stdout" {
-				b.WriteString(joinText(o.Text))
+				b.WriteString(exercise.JoinText(o.Text))
 			}
 		}
 		for _, l := range strings.Split(b.String(), "\n") {
@@ -377,22 +377,6 @@ func CheckLines(data []byte) ([]string, error) {
 		}
 	}
 	return lines, nil
-}
-
-// joinText decodes a notebook text field, which is either a string or a list of strings.
-func joinText(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var parts []string
-	if json.Unmarshal(raw, &parts) == nil {
-		return strings.Join(parts, "")
-	}
-	return ""
 }
 
 func firstLine(s string) string {
