@@ -41,7 +41,7 @@ notebooks-quick:
 ## test: gofmt and vet, unit tests (with the fuzz targets' seed corpora), the kernel protocol check,
 ## every notebook in quick mode (09 and 10 read MNIST, so it fetches the data first, as run does),
 ## the exercise notebooks (exercises-check), the JupyterLab browser test, and every notebook in full
-## mode: what the main job (make run) runs, so a failing main job fails the tests (~35 minutes on 2 cores in all).
+## mode: what the main job (make run) runs, so a failing main job fails the tests (~40 minutes on 2 cores in all).
 test: install data vet unit kernel-check notebooks-quick exercises-check browser-test notebooks
 
 vet:

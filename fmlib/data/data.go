@@ -175,6 +175,18 @@ func moons(flat []float64, labels []int, rng *rand.Rand, noise float64) {
 	}
 }
 
+// EightGaussiansMeans returns the centres of the 8 gaussians' components in
+// class order: class k is centred at EightGaussiansRadius (cos k pi/4,
+// sin k pi/4), each component with standard deviation EightGaussiansStd
+// and weight 1/8 (probpath.Mixture gives the exact fields of its path).
+func EightGaussiansMeans() [][]float64 {
+	out := make([][]float64, len(eightCentres))
+	for k, c := range eightCentres {
+		out[k] = []float64{EightGaussiansRadius * c[0], EightGaussiansRadius * c[1]}
+	}
+	return out
+}
+
 // eightCentres holds the unit-circle directions of the 8 mixture components.
 var eightCentres = func() (c [8][2]float64) {
 	for k := range c {

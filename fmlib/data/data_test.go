@@ -397,3 +397,32 @@ func TestLabeled(t *testing.T) {
 		t.Error("Classes of an unknown set: no error")
 	}
 }
+
+// TestEightGaussiansMeans: the labelled points of each class scatter around
+// its documented centre (mean within 5 standard errors, EightGaussiansStd /
+// sqrt(n_k) per coordinate, n_k ~ 2500).
+func TestEightGaussiansMeans(t *testing.T) {
+	x, y, err := GenerateLabeled("8gaussians", 20000, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	means := EightGaussiansMeans()
+	sum := make([][2]float64, 8)
+	count := make([]int, 8)
+	for i, p := range x {
+		sum[y[i]][0] += p[0]
+		sum[y[i]][1] += p[1]
+		count[y[i]]++
+	}
+	for k, m := range means {
+		if r := math.Hypot(m[0], m[1]); math.Abs(r-EightGaussiansRadius) > 1e-12 {
+			t.Errorf("class %d: centre %v at radius %g", k, m, r)
+		}
+		for j := range 2 {
+			got := sum[k][j] / float64(count[k])
+			if d := math.Abs(got - m[j]); d > 5*EightGaussiansStd/math.Sqrt(float64(count[k])) {
+				t.Errorf("class %d coordinate %d: sample mean %g, centre %g", k, j, got, m[j])
+			}
+		}
+	}
+}

@@ -68,6 +68,21 @@
 // N(z_i, sigma_min^2 I) around the training points -- the "memorizing"
 // solution.
 //
+// # Labelled Gaussian mixtures: exact class fields
+//
+// For a labelled mixture q(x1 | y = k) = N(mu_k, s_k^2 I) with weights w_k
+// (Mixture) every class path is Gaussian, p_t(x | k) = N(alpha_t mu_k,
+// v_k I) with v_k = alpha_t^2 s_k^2 + sigma_t^2, and
+//
+//	u_t(x | k) = alpha'_t mu_k + (alpha'_t alpha_t s_k^2 + sigma'_t sigma_t) / v_k (x - alpha_t mu_k),
+//	u_t(x)     = sum_k p_t(k | x) u_t(x | k),   p_t(k | x) ∝ w_k p_t(x | k),
+//
+// the marginalization trick applied within one class and then over the
+// classes. With s_k = 0 and equal weights this is Empirical on the means.
+// On any affine path the marginal velocity and the score are tied by
+// u_t(x) = a_t x + b_t grad log p_t(x) (Affine.ScoreLink), for the whole
+// mixture and for each class alike; package guidance builds on that.
+//
 // Host functions return errors for bad input: t outside [0, 1] or NaN,
 // mismatched dimensions, empty or ragged point sets, non-finite coordinates,
 // invalid schedule settings, and times where sigma_t = 0 (the fields above

@@ -39,8 +39,11 @@
 // (1 + w) u(x, t | y) - w u(x, t) of package guidance. A conditional model
 // starts at the null label, its unconditional field. Set to one class,
 // Evaluate and FIDWithFloor compare its samples with held-out data of that
-// class. The new fields are left out of the JSON record when unset, so
-// unconditional set-ups keep their fingerprints (ID).
+// class. SweepGuidance samples the labels of held-out points at several
+// guidance scales and scores each with a classifier (accuracy on the
+// requested labels, FID): the trade-off that picks w. The new fields are
+// left out of the JSON record when unset, so unconditional set-ups keep
+// their fingerprints (ID).
 //
 // # Sampling
 //
