@@ -34,6 +34,7 @@ type Mixture struct {
 type mixPrep struct {
 	c      schedule.Coeffs
 	k, d   int
+	means  [][]float64
 	logW   []float64 // log of the normalized class weights
 	v      []float64 // v_k = alpha^2 s_k^2 + sigma^2, the class variance at t
 	gain   []float64 // (alpha' alpha s_k^2 + sigma' sigma) / v_k
@@ -84,7 +85,7 @@ func (m Mixture) prepare(x [][]float64, t float64, who string) (mixPrep, error) 
 			return p, fmt.Errorf("probpath.%s: query points have dimension %d, the mixture's means %d", who, dx, d)
 		}
 	}
-	p = mixPrep{c: c, k: k, d: d, logW: make([]float64, k), v: make([]float64, k), gain: make([]float64, k), scaled: make([][]float64, k)}
+	p = mixPrep{c: c, k: k, d: d, means: m.Means, logW: make([]float64, k), v: make([]float64, k), gain: make([]float64, k), scaled: make([][]float64, k)}
 	for i := range k {
 		s := m.Stds[0]
 		if len(m.Stds) == k {
@@ -136,6 +137,51 @@ func (m Mixture) checkClass(y int, who string) error {
 	return nil
 }
 
+// velocity is coordinate j of class k's velocity at a point whose
+// coordinate j is xj: alpha'_t mu_kj + g_k(t) (xj - alpha_t mu_kj).
+func (p mixPrep) velocity(k, j int, xj float64) float64 {
+	return p.c.DAlpha*p.means[k][j] + p.gain[k]*(xj-p.scaled[k][j])
+}
+
+// score is coordinate j of grad log p_t(x | k): -(xj - alpha_t mu_kj) / v_k.
+func (p mixPrep) score(k, j int, xj float64) float64 {
+	return -(xj - p.scaled[k][j]) / p.v[k]
+}
+
+// field evaluates a per-class quantity at every row of x: class y's own
+// (y >= 0), or its posterior-weighted average over the classes (y = -1),
+// sum_k p_t(k | x) f_k(x), which is how the marginal velocity and score
+// follow from the class ones.
+func (m Mixture) field(x [][]float64, t float64, y int, f func(mixPrep, int, int, float64) float64, who string) ([][]float64, error) {
+	if y >= 0 {
+		if err := m.checkClass(y, who); err != nil {
+			return nil, err
+		}
+	}
+	p, err := m.prepare(x, t, who)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]float64, len(x))
+	post := make([]float64, p.k)
+	for r, xr := range x {
+		out[r] = make([]float64, p.d)
+		if y >= 0 {
+			for j, xj := range xr {
+				out[r][j] = f(p, y, j, xj)
+			}
+			continue
+		}
+		p.posterior(xr, post)
+		for k, pk := range post {
+			for j, xj := range xr {
+				out[r][j] += pk * f(p, k, j, xj)
+			}
+		}
+	}
+	return out, nil
+}
+
 // ClassVelocity returns the exact velocity u_t(x | y) of class y's path, a
 // host field:
 //
@@ -147,21 +193,7 @@ func (m Mixture) checkClass(y int, who string) error {
 // field fails for a class outside 0..K-1 and as Velocity does.
 func (m Mixture) ClassVelocity(y int) vfield.Host {
 	return func(x [][]float64, t float64) ([][]float64, error) {
-		if err := m.checkClass(y, "Mixture.ClassVelocity"); err != nil {
-			return nil, err
-		}
-		p, err := m.prepare(x, t, "Mixture.ClassVelocity")
-		if err != nil {
-			return nil, err
-		}
-		out := make([][]float64, len(x))
-		for r, xr := range x {
-			out[r] = make([]float64, p.d)
-			for j, xj := range xr {
-				out[r][j] = p.c.DAlpha*m.Means[y][j] + p.gain[y]*(xj-p.scaled[y][j])
-			}
-		}
-		return out, nil
+		return m.field(x, t, y, mixPrep.velocity, "Mixture.ClassVelocity")
 	}
 }
 
@@ -175,22 +207,7 @@ func (m Mixture) ClassVelocity(y int) vfield.Host {
 // query points of another dimension or not finite, t outside [0, 1], and
 // sigma_t = 0 there.
 func (m Mixture) Velocity(x [][]float64, t float64) ([][]float64, error) {
-	p, err := m.prepare(x, t, "Mixture.Velocity")
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]float64, len(x))
-	post := make([]float64, p.k)
-	for r, xr := range x {
-		out[r] = make([]float64, p.d)
-		p.posterior(xr, post)
-		for k, pk := range post {
-			for j, xj := range xr {
-				out[r][j] += pk * (p.c.DAlpha*m.Means[k][j] + p.gain[k]*(xj-p.scaled[k][j]))
-			}
-		}
-	}
-	return out, nil
+	return m.field(x, t, -1, mixPrep.velocity, "Mixture.Velocity")
 }
 
 // ClassLogDensity returns log p_t(x | y) at every row of x: a Gaussian with
@@ -230,42 +247,13 @@ func (m Mixture) LogDensity(x [][]float64, t float64) ([]float64, error) {
 // (alpha_t^2 s_y^2 + sigma_t^2) at every row of x. Errors as for
 // ClassVelocity.
 func (m Mixture) ClassScore(y int, x [][]float64, t float64) ([][]float64, error) {
-	if err := m.checkClass(y, "Mixture.ClassScore"); err != nil {
-		return nil, err
-	}
-	p, err := m.prepare(x, t, "Mixture.ClassScore")
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]float64, len(x))
-	for r, xr := range x {
-		out[r] = make([]float64, p.d)
-		for j, xj := range xr {
-			out[r][j] = -(xj - p.scaled[y][j]) / p.v[y]
-		}
-	}
-	return out, nil
+	return m.field(x, t, y, mixPrep.score, "Mixture.ClassScore")
 }
 
 // Score returns grad log p_t(x) = sum_k p_t(k | x) grad log p_t(x | k) at
 // every row of x. Errors as for Velocity.
 func (m Mixture) Score(x [][]float64, t float64) ([][]float64, error) {
-	p, err := m.prepare(x, t, "Mixture.Score")
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]float64, len(x))
-	post := make([]float64, p.k)
-	for r, xr := range x {
-		out[r] = make([]float64, p.d)
-		p.posterior(xr, post)
-		for k, pk := range post {
-			for j, xj := range xr {
-				out[r][j] -= pk * (xj - p.scaled[k][j]) / p.v[k]
-			}
-		}
-	}
-	return out, nil
+	return m.field(x, t, -1, mixPrep.score, "Mixture.Score")
 }
 
 // Posterior returns p_t(k | x) for every row of x (K values a row, summing

@@ -52,6 +52,22 @@ func tinyCond(t *testing.T) recipe.Config {
 	return c
 }
 
+// trainedCond is tinyCond trained for the given steps, in memory (no
+// checkpoints).
+func trainedCond(t *testing.T, steps int64) *recipe.Model {
+	t.Helper()
+	c := tinyCond(t)
+	c.Steps = steps
+	m, err := recipe.Open(testbe.Go(t), c, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Train(context.Background(), progress.Discard); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // nearestCentre is the 8-gaussians component whose centre is nearest to p.
 func nearestCentre(p []float64) int {
 	k := int(math.Round(math.Atan2(p[1], p[0]) / (math.Pi / 4)))
@@ -63,15 +79,7 @@ func nearestCentre(p []float64) int {
 // in it, with guidance 3 more do (the sharpening of guidance), and the
 // null label spreads over all eight.
 func TestConditionalSampling(t *testing.T) {
-	c := tinyCond(t)
-	c.Steps = 600
-	m, err := recipe.Open(testbe.Go(t), c, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Train(context.Background(), progress.Discard); err != nil {
-		t.Fatal(err)
-	}
+	m := trainedCond(t, 600)
 	opts := ode.Options{Method: ode.Midpoint, Steps: 20}
 	share := func(cond guidance.Condition, k int) (float64, int) {
 		if err := m.SetCondition(cond); err != nil {

@@ -1,7 +1,6 @@
 package recipe_test
 
 import (
-	"context"
 	"math"
 	"strings"
 	"testing"
@@ -9,7 +8,6 @@ import (
 	"github.com/gofm/gofm/fmlib/guidance"
 	"github.com/gofm/gofm/fmlib/metrics"
 	"github.com/gofm/gofm/fmlib/ode"
-	"github.com/gofm/gofm/fmlib/progress"
 	"github.com/gofm/gofm/fmlib/recipe"
 	"github.com/gofm/gofm/internal/testbe"
 )
@@ -39,15 +37,7 @@ func (s *centreScorer) FID(real, generated [][]float64) (float64, error) {
 // crosses the midline with probability ~1e-4), more samples in their class
 // with guidance than without, and leaves the model's condition as it was.
 func TestSweepGuidance(t *testing.T) {
-	c := tinyCond(t)
-	c.Steps = 600
-	m, err := recipe.Open(testbe.Go(t), c, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Train(context.Background(), progress.Discard); err != nil {
-		t.Fatal(err)
-	}
+	m := trainedCond(t, 600)
 	if err := m.SetCondition(guidance.Label(5, 1)); err != nil {
 		t.Fatal(err)
 	}
