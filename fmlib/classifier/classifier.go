@@ -18,6 +18,7 @@ import (
 	"github.com/gofm/gofm/fmlib/metrics"
 	"github.com/gofm/gofm/fmlib/models"
 	"github.com/gofm/gofm/internal/atomicfile"
+	"github.com/gofm/gofm/internal/dirlock"
 	"github.com/gofm/gofm/internal/livevars"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -664,7 +665,8 @@ func DefaultDir() string {
 // training split (data.LoadMNIST; fetch it with `make data`) and saves it
 // there. A saved classifier trained with a different config is an error:
 // delete dir or pass that config. It trains once, so scripts that need
-// FID-MNIST pay for training only on their first run.
+// FID-MNIST pay for training only on their first run, and processes that ask
+// at the same time train once: the others wait on dir's lock, then load.
 func LoadOrTrainMNIST(backend compute.Backend, dir string, cfg Config) (*Classifier, error) {
 	if dir == "" {
 		dir = DefaultDir()
@@ -673,6 +675,13 @@ func LoadOrTrainMNIST(backend compute.Backend, dir string, cfg Config) (*Classif
 		return nil, err
 	}
 	want := cfg.Resolved()
+	// Another process (a second notebook) may be training into dir: wait for
+	// it, then load what it saved instead of training again.
+	unlock, err := dirlock.Lock(dir)
+	if err != nil {
+		return nil, fmt.Errorf("classifier: %w", err)
+	}
+	defer unlock()
 	if _, err := os.Stat(filepath.Join(dir, metaFile)); err == nil {
 		c, err := Load(backend, dir)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gofm/gofm/fmlib/data"
@@ -224,6 +225,35 @@ func TestLoadOrTrainReuses(t *testing.T) {
 	other.Steps++
 	if _, err := LoadOrTrainMNIST(be, dir, other); err == nil || !strings.Contains(err.Error(), "delete the directory") {
 		t.Errorf("saved with another config: %v", err)
+	}
+}
+
+// TestLoadOrTrainConcurrent: two callers asking at once for a classifier
+// that is not there yet (two notebooks on a fresh machine) both get it: one
+// trains and saves, the other waits for the folder's lock and loads it.
+// Without the lock both train and the second Save fails with "already
+// holds". Needs MNIST (skipped without it); the small config trains in
+// about a second.
+func TestLoadOrTrainConcurrent(t *testing.T) {
+	if _, _, err := data.LoadMNIST("", "test"); err != nil {
+		t.Skipf("MNIST not fetched (%v)", err)
+	}
+	be := testbe.Go(t)
+	dir := filepath.Join(t.TempDir(), "clf")
+	var wg sync.WaitGroup
+	got := make([]*Classifier, 2)
+	errs := make([]error, 2)
+	for i := range got {
+		wg.Go(func() { got[i], errs[i] = LoadOrTrainMNIST(be, dir, small) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("caller %d: %v", i, err)
+		}
+	}
+	if _, err := Load(be, dir); err != nil {
+		t.Errorf("the folder both callers used does not hold a loadable classifier: %v", err)
 	}
 }
 
