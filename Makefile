@@ -16,6 +16,10 @@ GO ?= go
 VENV := $(or $(GOFM_VENV),$(HOME)/.local/share/gofm/venv)
 PY = $(shell if [ -x "$(VENV)/bin/python" ]; then echo "$(VENV)/bin/python"; else echo /usr/bin/python3; fi)
 OUT ?= out
+# NBJOBS: notebooks nbrun executes at once. make run executes one at a time, so the
+# timings the notebooks print are those of a machine to themselves; make test runs two
+# (most cells use one core: compiling the cell, host-side Go), about a third faster on 2 cores.
+NBJOBS ?= 1
 
 .PHONY: all install data run test vet unit kernel-check browser-test notebooks notebooks-quick exercises exercises-check lab bench table table-mnist tune pretrained gpucheck fuzz docker-test
 
@@ -33,16 +37,17 @@ data:
 run: install data notebooks
 
 notebooks:
-	$(GO) run ./cmd/nbrun -out $(OUT)/notebooks
+	$(GO) run ./cmd/nbrun -jobs $(NBJOBS) -out $(OUT)/notebooks
 
 notebooks-quick:
-	$(GO) run ./cmd/nbrun -quick -out $(OUT)/notebooks-quick
+	$(GO) run ./cmd/nbrun -jobs $(NBJOBS) -quick -out $(OUT)/notebooks-quick
 
 ## test: gofmt and vet, unit tests (with the fuzz targets' seed corpora), the kernel protocol check,
 ## every notebook in quick mode (09 and 10 read MNIST, so it fetches the data first, as run does),
 ## the exercise notebooks (exercises-check), the JupyterLab browser test, and every notebook in full
 ## mode: what the main job (make run) runs, so a failing main job fails the tests (~40 minutes on 2 cores in all).
 test: install data vet unit kernel-check notebooks-quick exercises-check browser-test notebooks
+test: NBJOBS = 2
 
 vet:
 	@bad=$$("$$($(GO) env GOROOT)/bin/gofmt" -l .); if [ -n "$$bad" ]; then echo "gofmt would change these files (run gofmt -w on them):"; echo "$$bad"; exit 1; fi
@@ -58,9 +63,9 @@ exercises:
 ## exercises-check: the exercise notebooks in quick mode (every exercise reports NOT YET IMPLEMENTED, nothing else fails), then notebook 01 solved by `exercises -fill`, whose checks must print what notebooks/01's print (OUT must be inside the repository; ~7 min on 2 cores: 5.8 for the eight exercise notebooks, 1 for 01 twice).
 exercises-check:
 	$(GO) run ./cmd/exercises -check
-	$(GO) run ./cmd/nbrun -quick -exercises -out $(OUT)/exercises notebooks/exercises/*.ipynb
+	$(GO) run ./cmd/nbrun -jobs $(NBJOBS) -quick -exercises -out $(OUT)/exercises notebooks/exercises/*.ipynb
 	$(GO) run ./cmd/exercises -fill $(OUT)/exercises-filled notebooks/exercises/01_flows_and_vector_fields.ipynb
-	$(GO) run ./cmd/nbrun -quick -out $(OUT)/exercises-filled/run -reference notebooks/01_flows_and_vector_fields.ipynb $(OUT)/exercises-filled/01_flows_and_vector_fields.ipynb
+	$(GO) run ./cmd/nbrun -jobs $(NBJOBS) -quick -out $(OUT)/exercises-filled/run -reference notebooks/01_flows_and_vector_fields.ipynb $(OUT)/exercises-filled/01_flows_and_vector_fields.ipynb
 
 kernel-check:
 	$(PY) -m unittest -v kernel/kernel_check.py

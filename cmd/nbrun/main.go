@@ -1,7 +1,7 @@
 // Command nbrun executes notebooks with the project's Go kernel, headless, and
 // fails when any cell errors, panics, exits non-zero or loses a plot.
 //
-//	go run ./cmd/nbrun [-out out/notebooks] [-quick] [-exercises] [notebook.ipynb ...]
+//	go run ./cmd/nbrun [-out out/notebooks] [-quick] [-exercises] [-jobs N] [notebook.ipynb ...]
 //	go run ./cmd/nbrun [-quick] -reference notebooks/01_x.ipynb filled/01_x.ipynb
 //
 // With no arguments it runs every notebooks/*.ipynb in name order. Executed
@@ -13,6 +13,9 @@
 // -reference runs the reference notebook too and fails unless the notebook's
 // check lines (fmlib/verify) are the reference's, line for line: a solved
 // exercise notebook must check what its solution notebook checks.
+// -jobs N runs N notebooks at once: most cells use one core (compiling the
+// cell, host-side Go), so two at a time finish a set of short notebooks
+// sooner on two cores; the order of the report does not change.
 package main
 
 import (
@@ -34,6 +37,7 @@ func main() {
 	cellTimeout := flag.Duration("cell-timeout", 10*time.Minute, "timeout for one cell")
 	exercises := flag.Bool("exercises", false, "exercise notebooks: expect every exercise to report NOT YET IMPLEMENTED, and nothing else to fail")
 	reference := flag.String("reference", "", "also run this notebook and require the same check lines (one notebook argument)")
+	jobs := flag.Int("jobs", 1, "notebooks run at the same time, each with its own kernel (their timings then include the sharing)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: nbrun [flags] [notebook.ipynb ...]\n\nExecutes notebooks (default notebooks/*.ipynb) with the Go kernel and checks their outputs.\n\n")
 		flag.PrintDefaults()
@@ -47,6 +51,10 @@ func main() {
 			fmt.Fprintln(os.Stderr, "nbrun: no notebooks given and none in notebooks/ (run from the repository root)")
 			os.Exit(2)
 		}
+	}
+	if *jobs < 1 {
+		fmt.Fprintf(os.Stderr, "nbrun: -jobs %d; give 1 or more\n", *jobs)
+		os.Exit(2)
 	}
 	if *reference != "" && len(flag.Args()) != 1 {
 		fmt.Fprintln(os.Stderr, "nbrun: -reference compares one notebook with it; give exactly one notebook")
@@ -70,16 +78,35 @@ func main() {
 	if *reference != "" {
 		nbs = append([]string{*reference}, nbs...) // run first, into its own folder (same file name)
 	}
+	// Notebooks run -jobs at a time (each its own kernel); results are
+	// reported in the order given, each as soon as it and those before it
+	// are done.
+	type outcome struct {
+		res *nbrun.Result
+		err error
+	}
+	done := make([]chan outcome, len(nbs))
+	slots := make(chan struct{}, *jobs)
 	for k, nb := range nbs {
+		done[k] = make(chan outcome, 1)
 		o := opts
 		if *reference != "" && k == 0 {
 			o.OutDir = filepath.Join(opts.OutDir, "reference")
 		}
-		res, err := nbrun.Run(nb, o)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
+		go func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			res, err := nbrun.Run(nb, o)
+			done[k] <- outcome{res, err}
+		}()
+	}
+	for k, nb := range nbs {
+		got := <-done[k]
+		if got.err != nil {
+			fmt.Fprintln(os.Stderr, got.err)
 			os.Exit(2)
 		}
+		res := got.res
 		if *reference != "" {
 			if k == 0 {
 				refChecks = res.Checks
