@@ -85,19 +85,24 @@ func main() {
 		res *nbrun.Result
 		err error
 	}
+	// -jobs workers take the notebooks in the order given.
 	done := make([]chan outcome, len(nbs))
-	slots := make(chan struct{}, *jobs)
-	for k, nb := range nbs {
+	next := make(chan int, len(nbs))
+	for k := range nbs {
 		done[k] = make(chan outcome, 1)
-		o := opts
-		if *reference != "" && k == 0 {
-			o.OutDir = filepath.Join(opts.OutDir, "reference")
-		}
+		next <- k
+	}
+	close(next)
+	for range min(*jobs, len(nbs)) {
 		go func() {
-			slots <- struct{}{}
-			defer func() { <-slots }()
-			res, err := nbrun.Run(nb, o)
-			done[k] <- outcome{res, err}
+			for k := range next {
+				o := opts
+				if *reference != "" && k == 0 {
+					o.OutDir = filepath.Join(opts.OutDir, "reference")
+				}
+				res, err := nbrun.Run(nbs[k], o)
+				done[k] <- outcome{res, err}
+			}
 		}()
 	}
 	for k, nb := range nbs {
