@@ -78,14 +78,13 @@ func main() {
 	if *reference != "" {
 		nbs = append([]string{*reference}, nbs...) // run first, into its own folder (same file name)
 	}
-	// Notebooks run -jobs at a time (each its own kernel); results are
-	// reported in the order given, each as soon as it and those before it
-	// are done.
+	// -jobs workers (each notebook its own kernel) take the notebooks in the
+	// order given; results are reported in that order, each as soon as it
+	// and those before it are done.
 	type outcome struct {
 		res *nbrun.Result
 		err error
 	}
-	// -jobs workers take the notebooks in the order given.
 	done := make([]chan outcome, len(nbs))
 	next := make(chan int, len(nbs))
 	for k := range nbs {

@@ -47,8 +47,13 @@ func (c Condition) Check(classes int) error {
 			return fmt.Errorf("guidance: label %d%s is outside the model's classes; use 0 to %d (or %d, the null label, for the unconditional field)", y, where, classes-1, classes)
 		}
 	}
-	if math.IsNaN(c.Scale) || math.IsInf(c.Scale, 0) || c.Scale < 0 {
-		return fmt.Errorf("guidance: guidance scale %g; need a finite w >= 0 (0: the conditional model; 1 to 4 sharpens; w is Ho & Salimans' scale, w' = 1 + w in the mixture convention)", c.Scale)
+	return CheckScale(c.Scale)
+}
+
+// CheckScale reports a guidance scale that is negative, infinite or NaN.
+func CheckScale(w float64) error {
+	if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 {
+		return fmt.Errorf("guidance: guidance scale %g; need a finite w >= 0 (0: the conditional model; 1 to 4 sharpens; w is Ho & Salimans' scale, w' = 1 + w in the mixture convention)", w)
 	}
 	return nil
 }
@@ -150,8 +155,8 @@ func Host(cond, uncond vfield.Host, w float64) (vfield.Host, error) {
 	if cond == nil || uncond == nil {
 		return nil, fmt.Errorf("guidance.Host: both the conditional and the unconditional field are needed")
 	}
-	if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 {
-		return nil, fmt.Errorf("guidance.Host: guidance scale %g; need a finite w >= 0", w)
+	if err := CheckScale(w); err != nil {
+		return nil, fmt.Errorf("guidance.Host: %w", err)
 	}
 	return func(x [][]float64, t float64) ([][]float64, error) {
 		n := len(x)

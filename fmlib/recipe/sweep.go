@@ -67,8 +67,8 @@ func (m *Model) SweepGuidance(s ClassScorer, n int, scales []float64, opts ode.O
 		return nil, fmt.Errorf("recipe: SweepGuidance needs at least one guidance scale")
 	}
 	for _, w := range scales {
-		if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 {
-			return nil, fmt.Errorf("recipe: SweepGuidance: guidance scale %g; need finite scales >= 0", w)
+		if err := guidance.CheckScale(w); err != nil {
+			return nil, fmt.Errorf("recipe: SweepGuidance: %w", err)
 		}
 	}
 	held, labels, err := m.HeldOutLabeled(2*n, 1)
