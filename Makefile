@@ -55,6 +55,7 @@ vet:
 
 unit:
 	$(GO) test ./...
+	cd third_party/compute && $(GO) test ./internal/safesimd/
 
 ## exercises: write notebooks/exercises/ from the solution notebooks' exercise markers (// BEGIN SOLUTION <id> hint: ..., see internal/exercises); commit the result (a unit test fails when it is stale).
 exercises:

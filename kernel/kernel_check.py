@@ -129,6 +129,23 @@ class GofmKernelTests(jupyter_kernel_test.KernelTests):
         self.assertIn("cpu.fma=off", out)
         self.assertIn('warning=""', out)
 
+    def test_patched_compute(self):
+        """A cell's program links the checkout's patched copy of GoMLX's compute module
+        (go.mod's replace, which wire.sh repeats in the cell module): the upstream module
+        faults on short SIMD tails (third_party/compute-patch/README.md)."""
+        self.flush_channels()
+        code = ('import "runtime/debug"\n%%\n'
+                'info, _ := debug.ReadBuildInfo()\n'
+                'for _, d := range info.Deps {\n'
+                '\tif d.Path == "github.com/gomlx/compute" && d.Replace != nil {\n'
+                '\t\tfmt.Printf("compute=%s\\n", d.Replace.Path)\n'
+                '\t}\n'
+                '}')
+        reply, output_msgs = self.execute_helper(code)
+        self.assertEqual(reply["content"]["status"], "ok", output_msgs)
+        out = "".join(m["content"].get("text", "") for m in output_msgs if m["msg_type"] == "stream")
+        self.assertIn("compute=%s" % os.path.join(ROOT, "third_party", "compute"), out)
+
     def test_interrupt(self):
         """An interrupt stops a running cell quickly and the kernel keeps working."""
         self.flush_channels()
