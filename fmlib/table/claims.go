@@ -80,10 +80,24 @@ func claimText(r *Results, id int) string {
 // extra rows (OT-CFM, 2-RF) are reported in the evidence but are not part
 // of the comparison. When the winner's lead is under two standard errors
 // of the difference the evidence says that the ordering is not resolved.
+//
+// On a partial file (a run that has not finished every model) a claim
+// whose rows are still to run is not tested, and the others are tested on
+// the seeds finished so far: the evidence marks a row with fewer seeds
+// than the scale runs ("1 of 2 seeds"; with one, no standard error over
+// seeds) and says that the verdict is provisional.
 func Claims(r *Results) []Claim {
 	var out []Claim
 	for _, d := range r.Scale.Data {
 		out = append(out, claimFewestNFE(r, d), claimBest(r, d), claimDiffusionNFE(r, d), claimStraight(r, d))
+	}
+	if !r.Complete() {
+		done, total := r.Done()
+		for i := range out {
+			if out[i].Verdict != NotTested {
+				out[i].Evidence += fmt.Sprintf(". Provisional: %d of %d models of the run are finished", done, total)
+			}
+		}
 	}
 	return out
 }
@@ -91,7 +105,11 @@ func Claims(r *Results) []Claim {
 type entry struct {
 	key, name string
 	st        Stat
+	note      string // seedsNote of the row
 }
+
+// text is the entry's value with verb and its seeds note.
+func (e entry) text(verb string) string { return fmtStat(e.st, verb) + e.note }
 
 // ranked returns the paper rows with a finite value of f, lowest mean first,
 // and the paper rows that are missing or unmeasured.
@@ -102,7 +120,7 @@ func ranked(r *Results, data string, keys []string, f func(*Row) Stat) (got []en
 			missing = append(missing, methodName(k))
 			continue
 		}
-		got = append(got, entry{k, row.Method.Name, f(row)})
+		got = append(got, entry{k, row.Method.Name, f(row), seedsNote(r, row)})
 	}
 	sort.SliceStable(got, func(i, j int) bool { return got[i].st.Mean < got[j].st.Mean })
 	return got, missing
@@ -146,7 +164,7 @@ func lead(a, b Stat, verb string) string {
 func listing(es []entry, verb string) string {
 	parts := make([]string, len(es))
 	for i, e := range es {
-		parts[i] = e.name + " " + fmtStat(e.st, verb)
+		parts[i] = e.name + " " + e.text(verb)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -158,7 +176,7 @@ func extras(r *Results, data string, f func(*Row) Stat, verb string) string {
 			continue
 		}
 		if row := r.Row(data, k); row != nil && f(row).Mean.OK() {
-			parts = append(parts, row.Method.Name+" "+fmtStat(f(row), verb))
+			parts = append(parts, row.Method.Name+" "+fmtStat(f(row), verb)+seedsNote(r, row))
 		}
 	}
 	if len(parts) == 0 {
@@ -177,8 +195,20 @@ func isPaperKey(r *Results, k string) bool {
 }
 
 func notTested(r *Results, id int, data string, missing []string) Claim {
-	return Claim{ID: id, Data: data, Claim: claimText(r, id), Verdict: NotTested,
-		Evidence: "needs " + strings.Join(missing, ", ") + ", which this scale did not run or could not measure"}
+	ev := "needs " + strings.Join(missing, ", ") + ", which this scale did not run or could not measure"
+	if !r.Complete() {
+		ev += " (or which this partial run has not finished yet)"
+		var pending []string
+		for _, k := range r.Scale.Methods {
+			if stillToRun(r, data, k) && slices.Contains(missing, methodName(k)) {
+				pending = append(pending, methodName(k))
+			}
+		}
+		if len(pending) == len(missing) {
+			ev = "needs " + strings.Join(missing, ", ") + ", still to run: this is a partial run"
+		}
+	}
+	return Claim{ID: id, Data: data, Claim: claimText(r, id), Verdict: NotTested, Evidence: ev}
 }
 
 // minOf checks whether target has the lowest mean of the ranked entries
@@ -286,9 +316,9 @@ func claimDiffusionNFE(r *Results, data string) Claim {
 		}
 		if fm.st.Mean < e.st.Mean {
 			beaten++
-			parts = append(parts, fmt.Sprintf("fewer than %s (%s) %s", e.name, fmtStat(e.st, "%.1f"), lead(fm.st, e.st, "%.1f")))
+			parts = append(parts, fmt.Sprintf("fewer than %s (%s) %s", e.name, e.text("%.1f"), lead(fm.st, e.st, "%.1f")))
 		} else {
-			parts = append(parts, fmt.Sprintf("not fewer than %s (%s): %s is lower %s", e.name, fmtStat(e.st, "%.1f"), e.name, lead(e.st, fm.st, "%.1f")))
+			parts = append(parts, fmt.Sprintf("not fewer than %s (%s): %s is lower %s", e.name, e.text("%.1f"), e.name, lead(e.st, fm.st, "%.1f")))
 		}
 	}
 	v := Partly
@@ -298,7 +328,7 @@ func claimDiffusionNFE(r *Results, data string) Claim {
 	case 0:
 		v = DoesNotHold
 	}
-	ev := fmt.Sprintf("FM w/ Diffusion NFE %s: %s", fmtStat(fm.st, "%.1f"), strings.Join(parts, "; "))
+	ev := fmt.Sprintf("FM w/ Diffusion NFE %s: %s", fm.text("%.1f"), strings.Join(parts, "; "))
 	return Claim{ID: 3, Data: data, Claim: claimText(r, 3), Verdict: v, Evidence: ev}
 }
 
@@ -330,13 +360,13 @@ func claimStraight(r *Results, data string) Claim {
 		}
 		if es[0].key == "fm-ot" {
 			won++
-			p := fmt.Sprintf("NFE %d: FM w/ OT %s is lowest", fp.NFE, fmtStat(es[0].st, "%.3g"))
+			p := fmt.Sprintf("NFE %d: FM w/ OT %s is lowest", fp.NFE, es[0].text("%.3g"))
 			if len(es) > 1 {
-				p += fmt.Sprintf(" (next %s %s)", es[1].name, fmtStat(es[1].st, "%.3g"))
+				p += fmt.Sprintf(" (next %s %s)", es[1].name, es[1].text("%.3g"))
 			}
 			parts = append(parts, p)
 		} else {
-			parts = append(parts, fmt.Sprintf("NFE %d: %s %s is lowest, FM w/ OT %s", fp.NFE, es[0].name, fmtStat(es[0].st, "%.3g"), fmtStat(fp.Error, "%.3g")))
+			parts = append(parts, fmt.Sprintf("NFE %d: %s %s is lowest, FM w/ OT %s", fp.NFE, es[0].name, es[0].text("%.3g"), fmtStat(fp.Error, "%.3g")+seedsNote(r, rows["fm-ot"])))
 		}
 	}
 	v := Partly

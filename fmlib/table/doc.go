@@ -3,8 +3,10 @@
 // network trained the same number of steps by diffusion and by flow
 // matching, then measured by likelihood, sample quality and the cost of
 // sampling. Run trains and evaluates a Scale and writes a results file
-// (Results, JSON) and a Markdown report; Claims tests the paper's claims on
-// it; cmd/fmtable and notebook 10 drive it.
+// (Results, JSON) and a Markdown report after every model, so that a run
+// can be continued from a results file committed part-way (RunWith,
+// RunOptions.Resume); Claims tests the paper's claims on it; cmd/fmtable
+// and notebook 10 drive it.
 //
 // # Rows (Method)
 //
@@ -168,14 +170,50 @@
 // pairs.bin, and the code (git describe and commit) of each training
 // session in code.json, so an interrupted run resumes and its results say
 // which commit trained which steps of each model and which evaluated it
-// (SeedResult.Trained and Commit; the report's last table). It writes
-// outDir/results-<scale>.json (Read validates it) and results-<scale>.md.
+// (SeedResult.Trained and Commit; the report's last table). The floor of
+// each data set is kept in outDir/<scale>/floor-<data>.json. Run writes
+// outDir/results-<scale>.json (Read validates it) and results-<scale>.md
+// after every finished model: until the last one they are a partial file,
+// whose Pending lists the models still to run (data, method, seed) and
+// whose report opens with "Partial run: k of n models finished; still to
+// run: ...". Read and Load accept partial files; Complete (or
+// CheckComplete) says whether one is. In a partial file a row of a scale
+// with two seeds may have one: its mean is that seed's and its +- is
+// undefined (NaN, shown without one and marked "1 of 2 seeds"), and the
+// claims say they are provisional.
 //
-// Full-scale runs take 25 minutes to an hour here, so finished ones are kept
-// with the code in RecordedDir (docs/results): Results.Record writes a copy
+// Full-scale runs take 25 minutes to many hours here, so runs are kept with
+// the code in RecordedDir (docs/results): Results.Record writes a copy
 // whose samples, used only for plots, are cut to what the notebook shows
-// and rounded to 3 decimals (cmd/fmtable -record does it). Load reads a
-// scale's results from a run's own folder when it has them, else from the
-// recorded copy. NFEBars, SamplePlots and FixedPlots draw a results file's
-// figures.
+// and rounded to 3 decimals (cmd/fmtable -record does it, with
+// Results.RecordRun). Load reads a scale's results from a run's own folder
+// when it has them, else from the recorded copy. NFEBars, SamplePlots and
+// FixedPlots draw a results file's figures (of a partial file, the rows it
+// has).
+//
+// # Runs longer than a sitting
+//
+// Only what is committed survives between sittings here, so a run is
+// resumable at model granularity from a results file: record it part-way
+// (cmd/fmtable -record docs/results, Results.RecordRun), commit it, and
+// continue later, on a machine without the checkpoints, with the same
+// command and -resume docs/results (RunOptions.Resume). A model the
+// recorded file holds with the same training set-up (Scale.Config), the
+// same evaluation settings and, for 2-RF, the same reflow settings is
+// reused as it is, neither trained nor evaluated: its SeedResult keeps the
+// code that trained and evaluated it and names the file it came from
+// (Reused), and Results.Sittings lists every Run call with its code,
+// command and wall time, so the final file says which commits produced
+// which rows. A prior result that does not match is trained again, and the
+// progress says why in one line. The run's own results file in outDir is
+// used the same way (a run whose checkpoints were deleted still resumes).
+//
+// 2-RF is trained on pairs made by its FM w/ OT base model. RecordRun keeps
+// the weights that base samples with beside the recorded results
+// (WeightsPath: results-<scale>-weights/<data>/fm-ot/seed-<n>.weights, the
+// format of package pretrained, with a manifest; about 1.5 MB each for the
+// U-Net), and a resumed run whose base was reused from the recorded file
+// makes the pairs from them: the same weights and noise give the same
+// pairs as the checkpoint would. Without them the run fails before it
+// trains anything and says what to do.
 package table

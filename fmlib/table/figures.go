@@ -13,29 +13,35 @@ import (
 // plots.SaveGrid. Image samples are not plotted here: a row's Samples are
 // flattened images for plots.DisplayImages.
 
-// mustRow returns the row of method key on data, or an error naming what
-// is missing.
-func (r *Results) mustRow(data, key string) (*Row, error) {
-	row := r.Row(data, key)
-	if row == nil {
-		return nil, fmt.Errorf("table: no row for method %s on %s in the %s results", key, data, r.Scale.Name)
+// rowsOf returns the rows of data in table order: every method's in a
+// complete file; in a partial one, those with a finished seed (the figures
+// show what there is). No row at all is an error naming what is missing.
+func (r *Results) rowsOf(data string) ([]*Row, error) {
+	var rows []*Row
+	for _, k := range r.Scale.Methods {
+		if row := r.Row(data, k); row != nil {
+			rows = append(rows, row)
+		}
 	}
-	return row, nil
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("table: no row for %s in the %s results", data, r.Scale.Name)
+	}
+	return rows, nil
 }
 
 // NFEBars is a bar chart of every method's mean Dopri5 NFE per solve on
-// data, in table order.
+// data, in table order (of a partial file: the methods with a result).
 func NFEBars(r *Results, data string) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Dopri5 NFE (tol %g), %s", r.Scale.Eval.Tol, data)
 	p.Y.Label.Text = "function evaluations per solve"
 	var vals plotter.Values
 	var names []string
-	for _, k := range r.Scale.Methods {
-		row, err := r.mustRow(data, k)
-		if err != nil {
-			return nil, err
-		}
+	rows, err := r.rowsOf(data)
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range rows {
 		vals = append(vals, float64(row.NFE.Mean))
 		names = append(names, row.Method.Name)
 	}
@@ -56,18 +62,18 @@ var SampleBox = plots.Range{Min: -3.2, Max: 3.2}
 
 // SamplePlots is one scatter plot per method of the kept Dopri5 samples
 // (Row.Samples, first seed) of a 2D data set, titled with the method's
-// NFE. Image scales are an error: show their Samples with
+// NFE (of a partial file: per method with a result). Image scales are an error: show their Samples with
 // plots.DisplayImages.
 func SamplePlots(r *Results, data string) ([]*plot.Plot, error) {
 	if r.Scale.IsImage() {
 		return nil, fmt.Errorf("table: SamplePlots draws 2D points; the %s samples are images (use plots.DisplayImages on Row.Samples)", r.Scale.Name)
 	}
 	var figs []*plot.Plot
-	for _, k := range r.Scale.Methods {
-		row, err := r.mustRow(data, k)
-		if err != nil {
-			return nil, err
-		}
+	rows, err := r.rowsOf(data)
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range rows {
 		title := fmt.Sprintf("%s (NFE %.0f)", row.Method.Name, float64(row.NFE.Mean))
 		p, err := plots.Scatter(plots.Options{Title: title, Equal: true, XRange: SampleBox, YRange: SampleBox, MarkerRadius: 1},
 			plots.PointSet{Points: row.Samples})
@@ -86,11 +92,11 @@ func SamplePlots(r *Results, data string) ([]*plot.Plot, error) {
 // (log axis), the solver's error, which is lower for straighter flows.
 func FixedPlots(r *Results, data string) ([]*plot.Plot, error) {
 	var q, e []plots.Series
-	for _, k := range r.Scale.Methods {
-		row, err := r.mustRow(data, k)
-		if err != nil {
-			return nil, err
-		}
+	rows, err := r.rowsOf(data)
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range rows {
 		var xs, qs, es []float64
 		for _, fp := range row.Fixed {
 			xs, qs, es = append(xs, float64(fp.NFE)), append(qs, float64(fp.Quality.Mean)), append(es, float64(fp.Error.Mean))

@@ -31,12 +31,25 @@ func imageResults() *Results {
 	return r
 }
 
+// partialResults is fakeOrdered with the last two methods still to run
+// (a partial file).
+func partialResults() *Results {
+	r := fakeOrdered()
+	n := len(r.Rows) - 2
+	for _, row := range r.Rows[n:] {
+		r.Pending = append(r.Pending, ModelID{Data: row.Data, Method: row.Method.Key, Seed: row.Seeds[0].Seed})
+	}
+	r.Rows = r.Rows[:n]
+	r.Claims = Claims(r)
+	return r
+}
+
 // FuzzReadResults: Read returns a results file that validates and that
 // every consumer takes without a panic (Markdown, Summary, Claims, the
 // recorded copy, the figures), and that Write and Read give back
 // unchanged; anything else is an error that names the file.
 func FuzzReadResults(f *testing.F) {
-	for _, r := range []*Results{smallResults(), imageResults(), fakeOrdered()} {
+	for _, r := range []*Results{smallResults(), imageResults(), fakeOrdered(), partialResults()} {
 		b, err := json.Marshal(r)
 		if err != nil {
 			f.Fatal(err)

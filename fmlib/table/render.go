@@ -12,9 +12,15 @@ import (
 // Markdown renders r as a report: the settings, one table per data set
 // with the paper's CIFAR-10 values beside ours, the fixed-step curve, and
 // the claims with their evidence.
+//
+// The report of a partial file (a run that has not finished every model)
+// opens with PartialNote.
 func Markdown(r *Results) string {
 	var b strings.Builder
 	s := r.Scale
+	if p := PartialNote(r); p != "" {
+		b.WriteString(p + "\n\n")
+	}
 	fmt.Fprintf(&b, "# Table 1 of Lipman et al. (2023) at the %s scale\n\n", s.Name)
 	fmt.Fprintf(&b, "%s.\n\n", s.About)
 	b.WriteString(Settings(r))
@@ -44,6 +50,38 @@ func Markdown(r *Results) string {
 		b.WriteString("\n## Which code made each model\n\n" + p)
 	}
 	return b.String()
+}
+
+// PartialNote is the line that opens the report of a partial results file
+// ("" for a complete one): how many models are finished, which are still
+// to run, and what that means for the table and the claims.
+func PartialNote(r *Results) string {
+	if r.Complete() {
+		return ""
+	}
+	done, total := r.Done()
+	var b strings.Builder
+	fmt.Fprintf(&b, "**Partial run: %d of %d models finished; still to run: %s.**", done, total, pendingList(r.Pending))
+	if n := len(r.Scale.Seeds); n > 1 {
+		fmt.Fprintf(&b, " A method marked (k of %d seeds) averages the seeds finished so far; with one seed it has no +- (the standard error is over seeds, undefined for one).", n)
+	}
+	b.WriteString(" The claims are provisional. Running the scale again continues the run (cmd/fmtable with the same -out, or -resume naming this file).")
+	return b.String()
+}
+
+// seedsNote marks a row that has fewer seeds than its scale runs (a
+// partial file): " (1 of 2 seeds)"; "" for a row with all its seeds.
+func seedsNote(r *Results, row *Row) string {
+	if n := len(r.Scale.Seeds); len(row.Seeds) < n {
+		return fmt.Sprintf(" (%d of %d seeds)", len(row.Seeds), n)
+	}
+	return ""
+}
+
+// stillToRun reports whether method key on data has no row because its
+// models are still to run (a partial file).
+func stillToRun(r *Results, data, key string) bool {
+	return r.Row(data, key) == nil && slices.ContainsFunc(r.Pending, func(id ModelID) bool { return id.Data == data && id.Method == key })
 }
 
 // bothBounds reports whether r's image rows carry the one-sample NLL bound
@@ -92,7 +130,11 @@ func Provenance(r *Results) string {
 			if trained == "" {
 				trained = "not recorded (trained before code.json)"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s |\n", row.Data, row.Method.Name, sr.Seed, trained, short(sr.Code, sr.Commit))
+			evaluated := short(sr.Code, sr.Commit)
+			if sr.Reused != "" {
+				evaluated += "; reused from " + sr.Reused
+			}
+			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s |\n", row.Data, row.Method.Name, sr.Seed, trained, evaluated)
 		}
 	}
 	return b.String()
@@ -136,6 +178,25 @@ func Settings(r *Results) string {
 	fmt.Fprintf(&b, "- %s; %s, %s, %d CPUs; GOEXPERIMENT=%s GODEBUG=%s\n", r.Env.Backend, r.Env.Go, r.Env.OS, r.Env.CPUs, r.Env.GOEXPERIMENT, r.Env.GODEBUG)
 	fmt.Fprintf(&b, "- started %s; wall time of the run that wrote this file %s; training + evaluation time of all models %s\n",
 		r.Started.Format(time.RFC3339), dur(r.WallSeconds), dur(r.ComputeSeconds))
+	if len(r.Sittings) > 0 {
+		wall := 0.0
+		for _, st := range r.Sittings {
+			wall += st.WallSeconds
+		}
+		fmt.Fprintf(&b, "- made in %d sitting(s), %s of wall time in all:\n", len(r.Sittings), dur(wall))
+		for _, st := range r.Sittings {
+			commit := ""
+			if st.Code.Commit != "" && !strings.HasPrefix(st.Code.Describe, st.Code.Commit[:min(7, len(st.Code.Commit))]) {
+				commit = " (" + st.Code.Commit[:min(12, len(st.Code.Commit))] + ")"
+			}
+			fmt.Fprintf(&b, "  - %s, code %s%s, %s: %d model(s) trained and evaluated, %d reused", st.Started.Format(time.RFC3339),
+				orUnknown(st.Code.Describe), commit, dur(st.WallSeconds), st.Ran, st.Reused)
+			if st.Command != "" {
+				fmt.Fprintf(&b, "; `%s`", st.Command)
+			}
+			b.WriteString("\n")
+		}
+	}
 	decay := ""
 	if s.Base.CosineDecay {
 		decay = " with cosine decay"
@@ -206,33 +267,42 @@ func DataTable(r *Results, data string) string {
 		}
 		return fmt.Sprintf("%.2f | %.2f | %.0f", p.NLL, p.FID, p.NFE)
 	}
+	// blank is a row without our values: " | note" and empty cells to the
+	// table's width.
+	blank := func(name, paper, note string) {
+		cells := 4 // ours: NLL, energy, W2, NFE (2D); K = 1, K, FID, NFE (both bounds)
+		if r.Scale.IsImage() && !both {
+			cells = 3 // NLL, FID, NFE
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |%s\n", name, paper, note, strings.Repeat(" |", cells-1))
+	}
 	for _, k := range r.Scale.Methods {
 		row := r.Row(data, k)
-		if row == nil {
+		if row == nil && !stillToRun(r, data, k) {
 			continue
 		}
 		if k == "fm-diff" && !slices.Contains(r.Scale.Methods, "sf") { // the paper's ScoreFlow row sits before FM w/ Diffusion
 			p, _ := PaperCIFAR10("ScoreFlow")
-			if both {
-				fmt.Fprintf(&b, "| ScoreFlow | %.2f | %.2f | %.0f | not run | | | |\n", p.NLL, p.FID, p.NFE)
-			} else if r.Scale.IsImage() {
-				fmt.Fprintf(&b, "| ScoreFlow | %.2f | %.2f | %.0f | not run | | |\n", p.NLL, p.FID, p.NFE)
-			} else {
-				fmt.Fprintf(&b, "| ScoreFlow | %.2f | %.2f | %.0f | not run | | | |\n", p.NLL, p.FID, p.NFE)
-			}
+			blank("ScoreFlow", fmt.Sprintf("%.2f | %.2f | %.0f", p.NLL, p.FID, p.NFE), "not run")
 		}
+		if row == nil {
+			m, _ := MethodByKey(k)
+			blank(m.Name, paper(m), "still to run")
+			continue
+		}
+		name := row.Method.Name + seedsNote(r, row)
 		if both {
 			k1 := "n/a"
 			if row.NLLOneSample != nil {
 				k1 = fmtStat(*row.NLLOneSample, "%.3f")
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", row.Method.Name, paper(row.Method), k1,
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", name, paper(row.Method), k1,
 				fmtStat(row.NLL, "%.3f"), fmtStat(row.FID, "%.2f"), fmtStat(row.NFE, "%.1f"))
 		} else if r.Scale.IsImage() {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", row.Method.Name, paper(row.Method),
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", name, paper(row.Method),
 				fmtStat(row.NLL, "%.3f"), fmtStat(row.FID, "%.2f"), fmtStat(row.NFE, "%.1f"))
 		} else {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", row.Method.Name, paper(row.Method),
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", name, paper(row.Method),
 				fmtStat(row.NLL, "%.3f"), fmtStat(row.Energy, "%.4f"), fmtStat(row.W2, "%.3f"), fmtStat(row.NFE, "%.1f"))
 		}
 	}
@@ -272,9 +342,12 @@ func FixedTable(r *Results, data string) string {
 	for _, k := range r.Scale.Methods {
 		row := r.Row(data, k)
 		if row == nil {
+			if stillToRun(r, data, k) {
+				fmt.Fprintf(&b, "| %s | still to run |%s\n", methodName(k), strings.Repeat(" |", max(0, len(r.Scale.Fixed.NFE)-1)))
+			}
 			continue
 		}
-		fmt.Fprintf(&b, "| %s |", row.Method.Name)
+		fmt.Fprintf(&b, "| %s |", row.Method.Name+seedsNote(r, row))
 		for _, fp := range row.Fixed {
 			fmt.Fprintf(&b, " %s / %s |", fmtMean(fp.Quality, qv), fmtMean(fp.Error, "%.3g"))
 		}
@@ -314,21 +387,25 @@ func Summary(r *Results) string {
 		for _, m := range ms {
 			es, missing := ranked(r, d, paperKeysOf(r), m.f)
 			if len(missing) > 0 || len(es) == 0 {
-				fmt.Fprintf(&b, "  - %s: not measured for %s\n", m.what, strings.Join(missing, ", "))
+				yet := ""
+				if !r.Complete() {
+					yet = " (this is a partial run: they may be still to run)"
+				}
+				fmt.Fprintf(&b, "  - %s: not measured for %s%s\n", m.what, strings.Join(missing, ", "), yet)
 				continue
 			}
 			best := es[0]
-			fmt.Fprintf(&b, "  - %s among the paper's rows: %s (%s)", m.what, best.name, fmtStat(best.st, m.verb))
+			fmt.Fprintf(&b, "  - %s among the paper's rows: %s (%s)", m.what, best.name, best.text(m.verb))
 			if best.key == "fm-ot" {
 				b.WriteString(", as in the paper")
 				if len(es) > 1 {
-					fmt.Fprintf(&b, "; ahead of %s (%s) %s", es[1].name, fmtStat(es[1].st, m.verb), lead(best.st, es[1].st, m.verb))
+					fmt.Fprintf(&b, "; ahead of %s (%s) %s", es[1].name, es[1].text(m.verb), lead(best.st, es[1].st, m.verb))
 				}
 			} else {
 				for _, e := range es {
 					if e.key == "fm-ot" {
 						fmt.Fprintf(&b, ", ahead of FM w/ OT (%s) %s. The paper has FM w/ OT best: our ordering differs",
-							fmtStat(e.st, m.verb), lead(best.st, e.st, m.verb))
+							e.text(m.verb), lead(best.st, e.st, m.verb))
 					}
 				}
 			}
@@ -340,7 +417,7 @@ func Summary(r *Results) string {
 			// The extra rows, for context.
 			all, _ := ranked(r, d, r.Scale.Methods, m.f)
 			if len(all) > 0 && !isPaperKey(r, all[0].key) {
-				fmt.Fprintf(&b, " (of all rows: %s, %s)", all[0].name, fmtStat(all[0].st, m.verb))
+				fmt.Fprintf(&b, " (of all rows: %s, %s)", all[0].name, all[0].text(m.verb))
 			}
 			b.WriteString(".\n")
 		}

@@ -9,7 +9,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofm/gofm/fmlib/recipe"
@@ -115,6 +117,14 @@ type SeedResult struct {
 	// files written before they were recorded.
 	Commit  string     `json:"commit,omitempty"`
 	Trained []CodeSpan `json:"trained,omitempty"`
+
+	// Reused names the results file a resumed run took this result from
+	// (RunOptions.Resume, or the run folder's own results file when the
+	// model's checkpoint is gone): that run neither trained nor evaluated
+	// it, and Code, Commit and Trained are those of the run that did. A
+	// result reused again keeps the first file it was taken from. "" for a
+	// model trained and evaluated in the run's own folder.
+	Reused string `json:"reused,omitempty"`
 }
 
 // CodeSpan is the code of one training session of a model: the steps it
@@ -191,19 +201,70 @@ func (r *Results) Floor(data string) Floor {
 	return Floor{Data: data, Energy: Num(math.NaN()), W2: Num(math.NaN()), FID: Num(math.NaN())}
 }
 
+// ModelID names one model of a scale: a method on a data set with a seed.
+type ModelID struct {
+	Data   string `json:"data"`
+	Method string `json:"method"` // method key
+	Seed   uint64 `json:"seed"`
+}
+
+// String names the model for reports: "FM w/ OT on mnist, seed 2".
+func (m ModelID) String() string {
+	return fmt.Sprintf("%s on %s, seed %d", methodName(m.Method), m.Data, m.Seed)
+}
+
+// Models lists every model of s in the order Run takes them: per data set,
+// seed by seed, each seed's methods in table order (a 2-RF model after the
+// model it trains from).
+func Models(s Scale) []ModelID {
+	var out []ModelID
+	for _, d := range s.Data {
+		for _, seed := range s.Seeds {
+			for _, k := range s.Methods {
+				out = append(out, ModelID{Data: d, Method: k, Seed: seed})
+			}
+		}
+	}
+	return out
+}
+
+// Sitting is one Run call that added models to a results file. A run that
+// takes longer than one sitting is continued from its results file
+// (RunOptions.Resume), and the file lists every sitting that made its
+// models, with the code, command and wall time of each.
+type Sitting struct {
+	Code        Code      `json:"code"`
+	Command     string    `json:"command,omitempty"` // RunOptions.Command: the command line that ran it
+	Started     time.Time `json:"started"`
+	WallSeconds float64   `json:"wall_seconds"` // until it last wrote the file
+	Ran         int       `json:"ran"`          // models it trained and evaluated (or finished training or evaluating)
+	Reused      int       `json:"reused"`       // models it took from an earlier results file
+}
+
 // Results is everything a results file holds: the settings, the code and
 // machine, every measurement, and the claims as evaluated when it was
 // written.
+//
+// Run writes the file after every finished model, so a run that stops
+// part-way leaves a partial file: Pending lists the models still to run,
+// the rows hold the seeds that are done (a row of a scale with several
+// seeds may have fewer; its standard error over seeds is then undefined,
+// NaN, for one seed), and the claims are provisional. Read accepts partial
+// files; code that needs every model checks Complete.
 type Results struct {
-	Format   string    `json:"format"`
+	Format string `json:"format"`
+	// Pending are the models of the scale still to run, in the order Run
+	// takes them; empty (absent) when the file is complete.
+	Pending  []ModelID `json:"pending,omitempty"`
 	Scale    Scale     `json:"scale"`
 	Code     Code      `json:"code"`
 	Env      Env       `json:"env"`
 	Started  time.Time `json:"started"`
-	Finished time.Time `json:"finished"`
+	Finished time.Time `json:"finished"` // when the file was written (a partial file: after its last finished model)
 	// WallSeconds is the wall time of the Run call that wrote the file
-	// (less than the total when earlier runs were resumed); ComputeSeconds
-	// sums the training, pair and evaluation times of every model.
+	// (less than the total when earlier runs were resumed: Sittings has
+	// each); ComputeSeconds sums the training, pair and evaluation times
+	// of every model.
 	WallSeconds    float64 `json:"wall_seconds"`
 	ComputeSeconds float64 `json:"compute_seconds"`
 	SENote         string  `json:"se_note"`
@@ -214,6 +275,46 @@ type Results struct {
 	// estimators' noise.
 	Floors []Floor `json:"floors,omitempty"`
 	Claims []Claim `json:"claims"`
+	// Sittings are the Run calls that made the file's models, oldest
+	// first, the last one the call that wrote it (absent from files
+	// written before they were recorded).
+	Sittings []Sitting `json:"sittings,omitempty"`
+}
+
+// Complete reports whether r holds every model of its scale (no Pending).
+func (r *Results) Complete() bool { return len(r.Pending) == 0 }
+
+// Done is the number of models r holds and the number its scale runs.
+func (r *Results) Done() (done, total int) {
+	for _, row := range r.Rows {
+		done += len(row.Seeds)
+	}
+	return done, len(r.Scale.Data) * len(r.Scale.Methods) * len(r.Scale.Seeds)
+}
+
+// CheckComplete is nil for a complete file, else an error saying how many
+// models are still to run and how to finish them.
+func (r *Results) CheckComplete() error {
+	if r.Complete() {
+		return nil
+	}
+	done, total := r.Done()
+	return fmt.Errorf("table: the %s results are partial (%d of %d models finished; still to run: %s): run the scale again to finish it (cmd/fmtable -resume)",
+		r.Scale.Name, done, total, pendingList(r.Pending))
+}
+
+// pendingList names models for a report, in order.
+func pendingList(ids []ModelID) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = id.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// isPending reports whether method key on data with seed is still to run.
+func (r *Results) isPending(data, key string, seed uint64) bool {
+	return slices.Contains(r.Pending, ModelID{Data: data, Method: key, Seed: seed})
 }
 
 // Row returns the row of method key on data, or nil.
@@ -284,7 +385,9 @@ func Read(path string) (*Results, error) {
 // else from the recorded results in recordedDir (see RecordedDir), and
 // returns the path it read. With neither file the error wraps ErrNoResults
 // and names both places; a file that exists but does not read (damaged,
-// another format, incomplete) is an error, never skipped for the other.
+// another format, inconsistent) is an error, never skipped for the other.
+// A partial file (a run that has not finished all its models) is returned
+// like a complete one: see Results.Complete.
 func Load(outDir, recordedDir, scale string) (*Results, string, error) {
 	var firstErr error
 	for _, dir := range []string{outDir, recordedDir} {
@@ -312,9 +415,12 @@ func Load(outDir, recordedDir, scale string) (*Results, string, error) {
 	return nil, "", firstErr
 }
 
-// Validate checks that r is complete and consistent: the format tag, one
-// row per data set and method of its scale, each with a result per seed and
-// finite NFE and NLL.
+// Validate checks that r is consistent: the format tag, valid scale
+// settings, rows only of the scale's data sets and methods, each with at
+// least one seed result of the scale's seeds (finite NFE > 0 and NLL, one
+// fixed-step point per NFE), and every model of the scale either in a row
+// or listed in Pending, never both. A partial file (Pending not empty)
+// validates; Complete says whether it is one.
 func (r *Results) Validate() error {
 	if r.Format != Format {
 		return fmt.Errorf("format %q, want %q: written by another version of gofm; run the scale again", r.Format, Format)
@@ -322,27 +428,52 @@ func (r *Results) Validate() error {
 	if err := r.Scale.Validate(); err != nil {
 		return fmt.Errorf("its scale settings are invalid: %w", err)
 	}
-	want := len(r.Scale.Data) * len(r.Scale.Methods)
-	if len(r.Rows) != want {
-		return fmt.Errorf("%d rows, want %d (%d data sets x %d methods): the file is incomplete", len(r.Rows), want, len(r.Scale.Data), len(r.Scale.Methods))
+	seen := map[ModelID]string{}
+	for i, row := range r.Rows {
+		d, k := row.Data, row.Method.Key
+		if !slices.Contains(r.Scale.Data, d) || !slices.Contains(r.Scale.Methods, k) {
+			return fmt.Errorf("row %d is %s on %s, which the scale (data %v, methods %v) does not run", i+1, k, d, r.Scale.Data, r.Scale.Methods)
+		}
+		if r.Row(d, k) != &r.Rows[i] {
+			return fmt.Errorf("two rows for %s on %s", k, d)
+		}
+		if len(row.Seeds) == 0 {
+			return fmt.Errorf("%s on %s has no seed results: a row holds at least one (a model still to run has no row, and is listed as pending)", k, d)
+		}
+		for _, s := range row.Seeds {
+			id := ModelID{Data: d, Method: k, Seed: s.Seed}
+			if !slices.Contains(r.Scale.Seeds, s.Seed) {
+				return fmt.Errorf("%s on %s has a result for seed %d; the scale runs seeds %v", k, d, s.Seed, r.Scale.Seeds)
+			}
+			if seen[id] != "" {
+				return fmt.Errorf("%s on %s has two results for seed %d", k, d, s.Seed)
+			}
+			seen[id] = "finished"
+			if !s.NFE.OK() || !(s.NFE > 0) || !s.NLL.OK() {
+				return fmt.Errorf("%s on %s, seed %d: NFE %v and NLL %v must be finite (and NFE > 0)", k, d, s.Seed, float64(s.NFE), float64(s.NLL))
+			}
+			if len(s.Fixed) != len(r.Scale.Fixed.NFE) {
+				return fmt.Errorf("%s on %s, seed %d: %d fixed-step points, want %d", k, d, s.Seed, len(s.Fixed), len(r.Scale.Fixed.NFE))
+			}
+		}
 	}
-	for _, d := range r.Scale.Data {
-		for _, k := range r.Scale.Methods {
-			row := r.Row(d, k)
-			if row == nil {
-				return fmt.Errorf("no row for %s on %s: the file is incomplete", k, d)
-			}
-			if len(row.Seeds) != len(r.Scale.Seeds) {
-				return fmt.Errorf("%s on %s has %d seed results, want %d", k, d, len(row.Seeds), len(r.Scale.Seeds))
-			}
-			for _, s := range row.Seeds {
-				if !s.NFE.OK() || !(s.NFE > 0) || !s.NLL.OK() {
-					return fmt.Errorf("%s on %s, seed %d: NFE %v and NLL %v must be finite (and NFE > 0)", k, d, s.Seed, float64(s.NFE), float64(s.NLL))
-				}
-				if len(s.Fixed) != len(r.Scale.Fixed.NFE) {
-					return fmt.Errorf("%s on %s, seed %d: %d fixed-step points, want %d", k, d, s.Seed, len(s.Fixed), len(r.Scale.Fixed.NFE))
-				}
-			}
+	all := Models(r.Scale)
+	of := make(map[ModelID]bool, len(all))
+	for _, m := range all {
+		of[m] = true
+	}
+	for _, p := range r.Pending {
+		if !of[p] {
+			return fmt.Errorf("pending model %s on %s, seed %d is not one of the scale's", p.Method, p.Data, p.Seed)
+		}
+		if seen[p] != "" {
+			return fmt.Errorf("%s is listed as pending but the file has it %s", p, seen[p])
+		}
+		seen[p] = "pending already"
+	}
+	for _, m := range all {
+		if seen[m] == "" {
+			return fmt.Errorf("no result for %s, and it is not listed as pending: the file is incomplete", m)
 		}
 	}
 	return nil

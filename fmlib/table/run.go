@@ -45,18 +45,68 @@ func ModelDir(outDir, scale, data, key string, seed uint64) string {
 // Run trains and evaluates every model of scale s (each method on each data
 // set with each seed), with checkpoints under outDir/<scale>/, and writes the
 // results to ResultsPath(outDir, s.Name) and a Markdown report to
-// MarkdownPath. It resumes: a model whose checkpoint has all its steps is
-// not trained again, and one whose evaluation is stored with the same
-// evaluation settings is not evaluated again, so an interrupted run (ctx
-// cancelled: Ctrl-C in the fmtable command, the interrupt button in a
-// notebook) continues where it stopped when called again with the same
-// scale. An interrupted run returns an error wrapping training.ErrInterrupted
-// and writes no results file.
+// MarkdownPath after every finished model (a partial file, with the models
+// still to run in Results.Pending, until the last). It resumes from the
+// checkpoints and the results file in outDir; RunWith also continues from
+// a recorded results file. Run is RunWith without options: see it.
+func Run(ctx context.Context, be compute.Backend, s Scale, outDir string, rep progress.Reporter) (*Results, error) {
+	return RunWith(ctx, be, s, outDir, rep, RunOptions{})
+}
+
+// RunOptions are the optional settings of RunWith.
+type RunOptions struct {
+	// Resume names earlier results to continue from: a results file, or a
+	// folder holding results-<scale>.json (RecordedDir(), docs/results,
+	// where cmd/fmtable -record keeps a run that is committed part-way). A
+	// model that outDir does not hold trained and evaluated, and that the
+	// file has with the same training set-up (Scale.Config), evaluation
+	// settings and, for 2-RF, reflow settings, is taken from it as it is:
+	// neither trained nor evaluated (SeedResult.Reused names the file). A
+	// folder without the scale's file is nothing to resume (said in the
+	// progress); a path that does not exist, or a file that does not read
+	// or holds another scale, is an error.
+	Resume string
+	// Command is recorded in the results file (Results.Sittings): the
+	// command line that ran this, e.g. cmd/fmtable's.
+	Command string
+}
+
+// RunWith trains and evaluates every model of scale s (each method on each
+// data set with each seed), with checkpoints under outDir/<scale>/, and
+// writes the results to ResultsPath(outDir, s.Name) and a Markdown report
+// to MarkdownPath, atomically, after every finished model: a run that stops
+// part-way leaves a partial results file (Results.Pending lists the models
+// still to run) that reads like a complete one.
+//
+// It resumes at model granularity. A model is taken, in this order:
+//
+//   - from outDir, when its checkpoint has all its steps and its evaluation
+//     is stored with the same evaluation settings (EvalFile);
+//   - from the results file already in outDir, or the one opts.Resume names,
+//     when it holds the model with the same settings (see RunOptions): the
+//     result is reused without training or evaluation, so a run continues
+//     from a results file committed part-way when its checkpoints are gone.
+//     A prior result that does not match is not reused, and the progress
+//     says why in one line;
+//   - else trained (resuming from its newest checkpoint) and evaluated.
+//
+// 2-RF trains on pairs made by its base model (FM w/ OT): from the base's
+// checkpoint in outDir, or, when the base was reused and has no checkpoint
+// there, from the weights that Results.RecordRun wrote beside the results
+// file it was reused from (WeightsPath); with neither, RunWith fails before
+// training anything and says what to do. The FID floor is computed once
+// before the first model and cached in outDir/<scale> (or taken from the
+// prior results when their evaluation and classifier match).
+//
+// An interrupted run (ctx cancelled: Ctrl-C in the fmtable command, the
+// interrupt button in a notebook) returns an error wrapping
+// training.ErrInterrupted; the partial results file holds the models
+// finished until then, and calling again with the same scale continues.
 //
 // rep receives the progress of every training and evaluation (nil:
 // progress.Auto()). A *progress.Lines reporter is copied for every model,
 // since its line schedule is that of a single loop.
-func Run(ctx context.Context, be compute.Backend, s Scale, outDir string, rep progress.Reporter) (*Results, error) {
+func RunWith(ctx context.Context, be compute.Backend, s Scale, outDir string, rep progress.Reporter, opts RunOptions) (*Results, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -73,8 +123,25 @@ func Run(ctx context.Context, be compute.Backend, s Scale, outDir string, rep pr
 		rep = progress.Auto()
 	}
 	start := time.Now()
-	res := &Results{Format: Format, Scale: s, Code: codeVersion(), Env: environment(), Started: start.UTC(),
-		SENote: seNote(len(s.Seeds), s.Eval)}
+	priors, err := readPriors(s, outDir, opts.Resume, rep)
+	if err != nil {
+		return nil, err
+	}
+	code := codeVersion()
+	env := environment()
+
+	// Decide where each model comes from before anything runs, so that a
+	// 2-RF model that cannot make its pairs fails now, not hours later.
+	jobs := Models(s)
+	plans := make(map[ModelID]*plan, len(jobs))
+	for _, id := range jobs {
+		plans[id] = planModel(be, s, outDir, id, priors)
+	}
+	for _, id := range jobs {
+		if err := planReflow(be, s, outDir, id, plans, priors); err != nil {
+			return nil, err
+		}
+	}
 
 	var fid *classifier.Classifier
 	if s.FID && s.IsImage() {
@@ -84,53 +151,109 @@ func Run(ctx context.Context, be compute.Backend, s Scale, outDir string, rep pr
 		}
 		fid = c
 	}
-
-	total := len(s.Data) * len(s.Methods) * len(s.Seeds)
-	job := 0
-	for _, data := range s.Data {
-		rows := make([]Row, len(s.Methods))
-		for _, seed := range s.Seeds {
-			for i, key := range s.Methods {
-				job++
-				if err := ctx.Err(); err != nil {
-					return nil, fmt.Errorf("%w before %s on %s, seed %d: run again to resume (checkpoints in %s)", training.ErrInterrupted, key, data, seed, outDir)
-				}
-				title := fmt.Sprintf("[%d/%d] %s, %s, seed %d", job, total, data, methodName(key), seed)
-				one, err := runModel(ctx, be, s, outDir, data, key, seed, fid, fresh(rep), title, res.Code)
-				if err != nil {
-					return nil, err
-				}
-				r := &rows[i]
-				if r.Seeds == nil {
-					m, _ := MethodByKey(key)
-					*r = Row{Data: data, Method: m, Config: s.Config(data, key, seed), Steps: s.Steps,
-						Params: one.Params, NLLUnit: one.NLLUnit, Samples: one.Samples}
-				}
-				r.Seeds = append(r.Seeds, one.Result)
-			}
-		}
-		for i := range rows {
-			aggregate(&rows[i])
-			for _, sr := range rows[i].Seeds {
-				res.ComputeSeconds += sr.TrainSeconds + sr.EvalSeconds + sr.PairSeconds
-			}
-		}
-		res.Rows = append(res.Rows, rows...)
-		if !s.IsImage() || fid != nil {
-			f, err := floor(be, s, data, fid)
+	var floors []Floor
+	if !s.IsImage() || fid != nil {
+		for _, data := range s.Data {
+			f, err := cachedFloor(be, s, outDir, data, fid, priors)
 			if err != nil {
-				return nil, fmt.Errorf("table: %w", err)
+				return nil, err
 			}
-			res.Floors = append(res.Floors, f)
+			floors = append(floors, f)
 		}
 	}
-	res.Claims = Claims(res)
-	res.Finished = time.Now().UTC()
-	res.WallSeconds = time.Since(start).Seconds()
-	if err := res.Write(ResultsPath(outDir, s.Name)); err != nil {
-		return nil, err
+
+	done := map[ModelID]*modelResult{}
+	cur := Sitting{Code: code, Command: opts.Command, Started: start.UTC()}
+	build := func() *Results {
+		cur.WallSeconds = time.Since(start).Seconds()
+		res := &Results{Format: Format, Scale: s, Code: code, Env: env, Started: start.UTC(),
+			SENote: seNote(len(s.Seeds), s.Eval), Floors: floors}
+		for _, data := range s.Data {
+			for _, key := range s.Methods {
+				var row *Row
+				for _, seed := range s.Seeds {
+					one := done[ModelID{data, key, seed}]
+					if one == nil {
+						continue
+					}
+					if row == nil {
+						// Row-level fields come from the row's first finished
+						// seed (the scale's first seed once it is done). For a
+						// result reused from a recorded copy, its samples are
+						// the recorded ones (cut and rounded, see Recorded):
+						// they are only drawn, never measured.
+						m, _ := MethodByKey(key)
+						row = &Row{Data: data, Method: m, Config: s.Config(data, key, seed), Steps: s.Steps,
+							Params: one.Params, NLLUnit: one.NLLUnit, Samples: one.Samples}
+					}
+					row.Seeds = append(row.Seeds, one.Result)
+					res.ComputeSeconds += one.Result.TrainSeconds + one.Result.EvalSeconds + one.Result.PairSeconds
+				}
+				if row != nil {
+					aggregate(row, len(s.Seeds))
+					res.Rows = append(res.Rows, *row)
+				}
+			}
+		}
+		for _, id := range jobs {
+			if done[id] == nil {
+				res.Pending = append(res.Pending, id)
+			}
+		}
+		res.Sittings = append(priorSittings(priors), cur)
+		res.Claims = Claims(res)
+		res.Finished = time.Now().UTC()
+		res.WallSeconds = time.Since(start).Seconds()
+		return res
 	}
-	if err := writeAtomic(MarkdownPath(outDir, s.Name), []byte(Markdown(res))); err != nil {
+	write := func(res *Results) error {
+		if err := res.Write(ResultsPath(outDir, s.Name)); err != nil {
+			return err
+		}
+		return writeAtomic(MarkdownPath(outDir, s.Name), []byte(Markdown(res)))
+	}
+
+	for n, id := range jobs {
+		data, key, seed := id.Data, id.Method, id.Seed
+		if err := ctx.Err(); err != nil {
+			kept := "checkpoints in " + outDir
+			if len(done) > 0 {
+				kept = fmt.Sprintf("the %d finished models are in %s, checkpoints in %s", len(done), ResultsPath(outDir, s.Name), outDir)
+			}
+			return nil, fmt.Errorf("%w before %s on %s, seed %d: run again to resume (%s)", training.ErrInterrupted, key, data, seed, kept)
+		}
+		title := fmt.Sprintf("[%d/%d] %s, %s, seed %d", n+1, len(jobs), data, methodName(key), seed)
+		p := plans[id]
+		var one *modelResult
+		switch {
+		case p.stored != nil:
+			one = p.stored
+			for _, pr := range priors {
+				pr.used = pr.used || pr.own // the folder's own file has the sittings that made it
+			}
+			rep.Report(progress.NewMeter(title, s.Steps, s.Steps, 0).Final(s.Steps, "trained and evaluated earlier: "+summary(one)))
+		case p.reuse != nil:
+			one = p.reuse
+			p.from.used = true
+			cur.Reused++
+			rep.Report(progress.NewMeter(title, s.Steps, s.Steps, 0).Final(s.Steps, "reused from "+p.from.path+": "+summary(one)))
+		default:
+			if p.why != "" {
+				rep.Report(progress.NewMeter(title, 0, s.Steps, 0).Final(0, p.why))
+			}
+			one, err = runModel(ctx, be, s, outDir, data, key, seed, fid, fresh(rep), title, code, p.baseWeights)
+			if err != nil {
+				return nil, err
+			}
+			cur.Ran++
+		}
+		done[id] = one
+		if err := write(build()); err != nil {
+			return nil, err
+		}
+	}
+	res := build()
+	if err := write(res); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -198,9 +321,27 @@ func readEval(dir, key string) *modelResult {
 	return &m
 }
 
-// runModel trains (or resumes) one model and evaluates it.
+// storedEval returns the stored evaluation of a model that outDir holds
+// trained for all its steps and evaluated with the scale's evaluation
+// settings, or nil. It creates nothing.
+func storedEval(be compute.Backend, s Scale, outDir string, id ModelID) *modelResult {
+	dir := ModelDir(outDir, s.Name, id.Data, id.Method, id.Seed)
+	stored := readEval(dir, evalKey(s))
+	if stored == nil {
+		return nil
+	}
+	m, err := recipe.Load(be, s.Config(id.Data, id.Method, id.Seed), dir)
+	if err != nil || m.Run().Step() < s.Steps {
+		return nil
+	}
+	return stored
+}
+
+// runModel trains (or resumes) one model and evaluates it. baseWeights is
+// where 2-RF loads its base model from when the base has no checkpoint in
+// outDir ("" for none: see reflowPairs).
 func runModel(ctx context.Context, be compute.Backend, s Scale, outDir, data, key string, seed uint64,
-	fid *classifier.Classifier, rep progress.Reporter, title string, code Code) (*modelResult, error) {
+	fid *classifier.Classifier, rep progress.Reporter, title string, code Code, baseWeights string) (*modelResult, error) {
 	meth, _ := MethodByKey(key)
 	dir := ModelDir(outDir, s.Name, data, key, seed)
 	rel, _ := filepath.Rel(outDir, dir)
@@ -210,12 +351,6 @@ func runModel(ctx context.Context, be compute.Backend, s Scale, outDir, data, ke
 		return nil, fmt.Errorf("table: %s: %w", title, err)
 	}
 	ekey := evalKey(s)
-	if m.Run().Step() >= cfg.Steps {
-		if stored := readEval(dir, ekey); stored != nil {
-			rep.Report(progress.NewMeter(title, cfg.Steps, cfg.Steps, 0).Final(cfg.Steps, "trained and evaluated earlier: "+summary(stored)))
-			return stored, nil
-		}
-	}
 
 	var pairSeconds float64
 	trep := titled{rep, title + ": training"}
@@ -223,7 +358,7 @@ func runModel(ctx context.Context, be compute.Backend, s Scale, outDir, data, ke
 	if err != nil {
 		return nil, fmt.Errorf("table: %s: %w", title, err)
 	}
-	trained, err := trainModel(ctx, be, s, outDir, data, seed, dir, meth, m, cfg, trep)
+	trained, err := trainModel(ctx, be, s, outDir, data, seed, dir, meth, m, cfg, trep, baseWeights)
 	if spans, err2 := endSpan(dir, spans, m.Run().Step()); err2 == nil {
 		trained = trained.withSpans(spans)
 	} else if err == nil {
@@ -282,11 +417,11 @@ func (t trainResult) withSpans(s []CodeSpan) trainResult { t.spans = s; return t
 // trainModel trains (or resumes) one model: from its data, or from the
 // base model's pairs for 2-RF.
 func trainModel(ctx context.Context, be compute.Backend, s Scale, outDir, data string, seed uint64, dir string,
-	meth Method, m *recipe.Model, cfg recipe.Config, trep progress.Reporter) (trainResult, error) {
+	meth Method, m *recipe.Model, cfg recipe.Config, trep progress.Reporter, baseWeights string) (trainResult, error) {
 	var out trainResult
 	if meth.ReflowOf != "" {
 		if m.Run().Step() < cfg.Steps {
-			x0, x1, sec, err := reflowPairs(be, s, outDir, data, meth.ReflowOf, seed, dir)
+			x0, x1, sec, err := reflowPairs(be, s, outDir, data, meth.ReflowOf, seed, dir, baseWeights)
 			if err != nil {
 				return out, fmt.Errorf("table: %s on %s, seed %d: %w", meth.Name, data, seed, err)
 			}
@@ -506,15 +641,19 @@ func networkParams(m *recipe.Model) int {
 	return n
 }
 
-// aggregate fills a row's statistics from its seed results.
-func aggregate(r *Row) {
+// aggregate fills a row's statistics from its seed results; seeds is the
+// number of seeds the scale runs. With one seed the NFE's and NLL's +- is
+// the evaluation's own standard error (see seNote); a row of a scale with
+// several seeds that has one so far (a partial file) has none (NaN): the
+// standard error over seeds is undefined for one seed.
+func aggregate(r *Row, seeds int) {
 	col := func(f func(SeedResult) Num, within func(SeedResult) Num) Stat {
 		vals := make([]Num, len(r.Seeds))
 		for i, s := range r.Seeds {
 			vals[i] = f(s)
 		}
 		st := statOf(vals)
-		if st.N == 1 && within != nil {
+		if st.N == 1 && seeds == 1 && within != nil {
 			for _, s := range r.Seeds {
 				if f(s).OK() {
 					st.SE = within(s)
@@ -602,8 +741,12 @@ const pairsMagic = "GOFM-PAIRS-2\n"
 const pairsHeader = len(pairsMagic) + 24
 
 // reflowPairs returns the 2-RF training pairs of the base method's model
-// (same data and seed), made once and kept in dir/PairsFile.
-func reflowPairs(be compute.Backend, s Scale, outDir, data, base string, seed uint64, dir string) (x0, x1 [][]float64, seconds float64, err error) {
+// (same data and seed), made once and kept in dir/PairsFile. The base is
+// read from its checkpoint in outDir, or, when that is missing or not
+// trained to the end, from the recorded weights at baseWeights (the base
+// was reused from a results file; "" for none): the same model, exported,
+// so the pairs are the same (same noise stream, same weights).
+func reflowPairs(be compute.Backend, s Scale, outDir, data, base string, seed uint64, dir, baseWeights string) (x0, x1 [][]float64, seconds float64, err error) {
 	path := filepath.Join(dir, PairsFile)
 	if x0, x1, steps, sec, err := readPairs(path); err == nil {
 		if steps != s.Steps {
@@ -617,11 +760,14 @@ func reflowPairs(be compute.Backend, s Scale, outDir, data, base string, seed ui
 	bcfg := s.Config(data, base, seed)
 	bdir := ModelDir(outDir, s.Name, data, base, seed)
 	bm, err := recipe.Load(be, bcfg, bdir)
+	if err == nil && bm.Run().Step() < s.Steps {
+		err = fmt.Errorf("%s is trained %d of its %d steps", bdir, bm.Run().Step(), s.Steps)
+	}
+	if err != nil && baseWeights != "" {
+		bm, err = loadWeights(be, bcfg, s.Steps, baseWeights)
+	}
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("reflow needs the trained %s model: %w", base, err)
-	}
-	if bm.Run().Step() < s.Steps {
-		return nil, nil, 0, fmt.Errorf("reflow needs the %s model trained for %d steps; %s has %d", base, s.Steps, bdir, bm.Run().Step())
 	}
 	opt, err := s.Reflow.Solver.Options()
 	if err != nil {

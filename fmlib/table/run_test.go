@@ -113,8 +113,12 @@ func TestRunResumeAndRoundTrip(t *testing.T) {
 	if !errors.Is(err, training.ErrInterrupted) {
 		t.Fatalf("interrupted run: err = %v, want ErrInterrupted", err)
 	}
-	if _, err := Read(ResultsPath(dir, s.Name)); !errors.Is(err, ErrNoResults) {
-		t.Errorf("an interrupted run wrote a results file (err = %v)", err)
+	// The partial results file holds the 4 models finished before the
+	// interrupt; the one interrupted and the last are pending.
+	if part, err := Read(ResultsPath(dir, s.Name)); err != nil {
+		t.Errorf("the interrupted run's partial results: %v", err)
+	} else if done, _ := part.Done(); done != 4 || len(part.Pending) != 2 || part.Complete() {
+		t.Errorf("the interrupted run's results hold %d models with %v pending; want 4, and 2 pending", done, part.Pending)
 	}
 	firstEval := filepath.Join(ModelDir(dir, s.Name, "8gaussians", "ddpm", 1), EvalFile)
 	before, err := os.Stat(firstEval)
@@ -235,9 +239,40 @@ func TestMNISTUNetQuick(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Methods = []string{"sf", "fm-ot", "2-rf"}
-	res, err := Run(context.Background(), testbe.Go(t), s, t.TempDir(), progress.Discard)
+	be, dir := testbe.Go(t), t.TempDir()
+	res, err := Run(context.Background(), be, s, dir, progress.Discard)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The recorded weights of the U-Net that 2-RF trains from: one float32
+	// copy of the network (its moving average), the step counter, the
+	// average's counter and an index of the variables (64 KiB is far more
+	// than its JSON takes), and they make the same pairs as the checkpoint.
+	rec := t.TempDir()
+	if err := res.RecordRun(be, dir, rec); err != nil {
+		t.Fatal(err)
+	}
+	w := WeightsPath(rec, s.Name, "mnist", "fm-ot", 1)
+	fi, err := os.Stat(w)
+	if p := int64(res.Row("mnist", "fm-ot").Params); err != nil || fi.Size() < 4*p || fi.Size() > 4*p+64<<10 {
+		t.Errorf("recorded U-Net weights: %v bytes (%v), want 4 x %d parameters and an index", fi, err, p)
+	}
+	x0, x1, _, err := reflowPairs(be, s, t.TempDir(), "mnist", "fm-ot", 1, t.TempDir(), w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refX0, refX1, _, _, err := readPairs(filepath.Join(ModelDir(dir, s.Name, "mnist", "2-rf", 1), PairsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Pairs files hold float32: compare what was made at that precision.
+	// The same weights through the same graph agree to the bit.
+	for i := range refX0 {
+		for j := range refX0[i] {
+			if float32(x0[i][j]) != float32(refX0[i][j]) || float32(x1[i][j]) != float32(refX1[i][j]) {
+				t.Fatalf("pair %d, pixel %d: from the recorded weights (%v, %v), from the checkpoint (%v, %v)", i, j, x0[i][j], x1[i][j], refX0[i][j], refX1[i][j])
+			}
+		}
 	}
 	for _, row := range res.Rows {
 		sr := row.Seeds[0]

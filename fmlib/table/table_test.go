@@ -319,7 +319,7 @@ func fakeResults(nfe, nll, energy map[string]float64, fixedErr map[string][]floa
 			sr.Fixed = append(sr.Fixed, FixedSeed{NFE: n, Quality: 0.1, Error: Num(fixedErr[k][i])})
 		}
 		row := Row{Data: "8gaussians", Method: m, Seeds: []SeedResult{sr}}
-		aggregate(&row)
+		aggregate(&row, len(s.Seeds))
 		r.Rows = append(r.Rows, row)
 	}
 	r.Claims = Claims(r)
@@ -685,5 +685,56 @@ func TestRecordedResults(t *testing.T) {
 				t.Errorf("%s: claim %d recomputed as %s, stored %s", f, got[i].ID, got[i].Verdict, r.Claims[i].Verdict)
 			}
 		}
+	}
+}
+
+// TestValidatePartial: a partial file (rows missing, listed as pending)
+// validates and reads; the ways one can be inconsistent do not.
+func TestValidatePartial(t *testing.T) {
+	if err := partialResults().Validate(); err != nil {
+		t.Fatalf("a consistent partial file: %v", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(*Results)
+		want   string
+	}{
+		{"pending model not of the scale", func(r *Results) { r.Pending[0].Seed = 9 }, "not one of the scale's"},
+		{"pending and finished", func(r *Results) { r.Pending = append(r.Pending, ModelID{"8gaussians", "ddpm", 1}) }, "listed as pending but the file has it finished"},
+		{"pending twice", func(r *Results) { r.Pending = append(r.Pending, r.Pending[0]) }, "pending already"},
+		{"neither", func(r *Results) { r.Pending = r.Pending[1:] }, "not listed as pending: the file is incomplete"},
+		{"row without seeds", func(r *Results) { r.Rows[0].Seeds = nil }, "has no seed results"},
+		{"row twice", func(r *Results) { r.Rows = append(r.Rows, r.Rows[0]) }, "two rows"},
+		{"seed not of the scale", func(r *Results) { r.Rows[0].Seeds[0].Seed = 7 }, "the scale runs seeds [1]"},
+		{"method not of the scale", func(r *Results) { r.Rows[0].Method.Key = "gan" }, "which the scale"},
+	} {
+		r := partialResults()
+		tc.change(r)
+		if err := r.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	r := partialResults()
+	if r.Complete() || r.CheckComplete() == nil {
+		t.Error("a partial file says it is complete")
+	}
+	if done, total := r.Done(); done != 4 || total != 6 {
+		t.Errorf("Done() = %d of %d, want 4 of 6", done, total)
+	}
+	path := filepath.Join(t.TempDir(), "partial.json")
+	if err := r.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Read(path)
+	if err != nil || !reflect.DeepEqual(back.Pending, r.Pending) {
+		t.Fatalf("reading a partial file back: %v (pending %v)", err, back.Pending)
+	}
+	md := Markdown(back)
+	if !strings.HasPrefix(md, "**Partial run: 4 of 6 models finished; still to run: OT-CFM on 8gaussians, seed 1; 2-RF (reflow) on 8gaussians, seed 1.**") ||
+		!strings.Contains(md, "| OT-CFM | – | – | – | still to run | | | |") {
+		t.Errorf("the report of a partial file:\n%s", md)
+	}
+	if strings.Contains(Markdown(fakeOrdered()), "Partial run") {
+		t.Error("the report of a complete file says it is partial")
 	}
 }
