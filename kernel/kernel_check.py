@@ -134,11 +134,16 @@ class GofmKernelTests(jupyter_kernel_test.KernelTests):
         (go.mod's replace, which wire.sh repeats in the cell module): the upstream module
         faults on short SIMD tails (third_party/compute-patch/README.md)."""
         self.flush_channels()
-        code = ('import "runtime/debug"\n%%\n'
+        # The cell imports fmlib/backend so that its program links compute at all.
+        code = ('import (\n\t"runtime/debug"\n\n\t"github.com/gofm/gofm/fmlib/backend"\n)\n%%\n'
+                '_ = backend.SpeedWarning()\n'
                 'info, _ := debug.ReadBuildInfo()\n'
                 'for _, d := range info.Deps {\n'
-                '\tif d.Path == "github.com/gomlx/compute" && d.Replace != nil {\n'
-                '\t\tfmt.Printf("compute=%s\\n", d.Replace.Path)\n'
+                '\tif d.Path == "github.com/gomlx/compute" {\n'
+                '\t\tfmt.Printf("compute %s replaced by %v\\n", d.Version, d.Replace)\n'
+                '\t\tif d.Replace != nil {\n'
+                '\t\t\tfmt.Printf("compute=%s\\n", d.Replace.Path)\n'
+                '\t\t}\n'
                 '\t}\n'
                 '}')
         reply, output_msgs = self.execute_helper(code)
