@@ -129,13 +129,13 @@ func (r *Results) recordBase(be compute.Backend, outDir, dir string, base, user 
 	if m, err := recipe.Load(be, cfg, ckpt); err == nil && m.Run().Step() >= s.Steps {
 		return writeWeights(m, dst, sr.Commit)
 	}
-	if _, err := checkWeights(dst, cfg, s.Steps); err == nil {
+	if _, _, err := checkWeights(dst, cfg, s.Steps); err == nil {
 		return nil // recorded already (the model was reused from this folder's results)
 	}
 	var src string
 	if sr.Reused != "" {
 		src = WeightsPath(filepath.Dir(sr.Reused), s.Name, base.Data, base.Method, base.Seed)
-		if b, err := checkWeights(src, cfg, s.Steps); err == nil {
+		if b, _, err := checkWeights(src, cfg, s.Steps); err == nil {
 			man, err := os.ReadFile(manifestPath(src))
 			if err != nil {
 				return fmt.Errorf("table: %w", err)

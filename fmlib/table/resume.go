@@ -254,7 +254,7 @@ func planReflow(be compute.Backend, s Scale, outDir string, id ModelID, plans ma
 			continue
 		}
 		w := WeightsPath(filepath.Dir(pr.path), s.Name, bid.Data, bid.Method, bid.Seed)
-		if _, err := checkWeights(w, bcfg, s.Steps); err != nil {
+		if _, _, err := checkWeights(w, bcfg, s.Steps); err != nil {
 			tried = append(tried, err.Error())
 			continue
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/gofm/gofm/fmlib/training"
 	"github.com/gofm/gofm/internal/weightsfile"
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // The weights of a model that another method trains from (2-RF's base),
@@ -87,15 +88,16 @@ func writeWeights(m *recipe.Model, path, commit string) error {
 
 // checkWeights reads the recorded weights at path and checks them against
 // the model they must be (set-up cfg trained steps): the manifest, the
-// size and the checksum. It returns the weights file's bytes.
-func checkWeights(path string, cfg recipe.Config, steps int64) ([]byte, error) {
+// size, the checksum and the decoding. It returns the weights file's bytes
+// and the variables they decode to.
+func checkWeights(path string, cfg recipe.Config, steps int64) ([]byte, map[string]*tensors.Tensor, error) {
 	mpath := manifestPath(path)
 	mb, err := os.ReadFile(mpath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("no recorded weights at %s", path)
+		return nil, nil, fmt.Errorf("no recorded weights at %s", path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("table: %w", err)
+		return nil, nil, fmt.Errorf("table: %w", err)
 	}
 	bad := func(what string) error {
 		return fmt.Errorf("table: %s %s: restore it (git checkout -- %s) or record the run again (fmtable -record)", mpath, what, filepath.Dir(mpath))
@@ -104,49 +106,46 @@ func checkWeights(path string, cfg recipe.Config, steps int64) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(mb))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&man); err != nil {
-		return nil, bad(fmt.Sprintf("is damaged (%v)", err))
+		return nil, nil, bad(fmt.Sprintf("is damaged (%v)", err))
 	}
 	switch {
 	case man.Format != weightsFormat:
-		return nil, bad(fmt.Sprintf("has format %q, not %q", man.Format, weightsFormat))
+		return nil, nil, bad(fmt.Sprintf("has format %q, not %q", man.Format, weightsFormat))
 	case man.Config.ID() != man.Fingerprint:
-		return nil, bad(fmt.Sprintf("records fingerprint %s, but its set-up's is %s: it was edited", man.Fingerprint, man.Config.ID()))
+		return nil, nil, bad(fmt.Sprintf("records fingerprint %s, but its set-up's is %s: it was edited", man.Fingerprint, man.Config.ID()))
 	case man.Fingerprint != cfg.ID():
 		a, _ := json.Marshal(man.Config)
 		b, _ := json.Marshal(cfg)
-		return nil, fmt.Errorf("the weights at %s belong to another set-up (%s)", path, jsonDiff(a, b))
+		return nil, nil, fmt.Errorf("the weights at %s belong to another set-up (%s)", path, jsonDiff(a, b))
 	case man.Steps != steps:
-		return nil, fmt.Errorf("the weights at %s were trained %d steps, not %d", path, man.Steps, steps)
+		return nil, nil, fmt.Errorf("the weights at %s were trained %d steps, not %d", path, man.Steps, steps)
 	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, bad(fmt.Sprintf("names %s, which is missing", filepath.Base(path)))
+		return nil, nil, bad(fmt.Sprintf("names %s, which is missing", filepath.Base(path)))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("table: %w", err)
+		return nil, nil, fmt.Errorf("table: %w", err)
 	}
 	sum := sha256.Sum256(b)
 	if int64(len(b)) != man.Bytes || hex.EncodeToString(sum[:]) != man.SHA256 {
-		return nil, fmt.Errorf("table: %s has %d bytes and SHA-256 %s, its manifest says %d and %s: it is damaged; restore it (git checkout -- %s) or record the run again (fmtable -record)",
+		return nil, nil, fmt.Errorf("table: %s has %d bytes and SHA-256 %s, its manifest says %d and %s: it is damaged; restore it (git checkout -- %s) or record the run again (fmtable -record)",
 			path, len(b), hex.EncodeToString(sum[:]), man.Bytes, man.SHA256, path)
 	}
-	if _, err := weightsfile.Decode(b); err != nil {
-		return nil, fmt.Errorf("table: %s: %v; restore it (git checkout -- %s) or record the run again (fmtable -record)", path, err, path)
+	vars, err := weightsfile.Decode(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("table: %s: %v; restore it (git checkout -- %s) or record the run again (fmtable -record)", path, err, path)
 	}
-	return b, nil
+	return b, vars, nil
 }
 
 // loadWeights returns the model of set-up cfg trained steps from the
 // recorded weights at path, checked (checkWeights). It samples and
 // evaluates but does not train (recipe.Restore).
 func loadWeights(be compute.Backend, cfg recipe.Config, steps int64, path string) (*recipe.Model, error) {
-	b, err := checkWeights(path, cfg, steps)
+	_, vars, err := checkWeights(path, cfg, steps)
 	if err != nil {
 		return nil, err
-	}
-	vars, err := weightsfile.Decode(b)
-	if err != nil {
-		return nil, fmt.Errorf("table: %s: %w", path, err)
 	}
 	c := cfg
 	c.Steps = steps
