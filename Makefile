@@ -91,13 +91,13 @@ lab: install
 table:
 	$(GO) run ./cmd/fmtable -scale 2d -out $(OUT)/table
 
-## table-mnist: the paper's Table 1 on MNIST with the mnist-unet U-Net (DDPM, Score Matching, ScoreFlow, FM w/ Diffusion, FM w/ OT, OT-CFM, 2-RF x 2 seeds, 2800 steps each; NLL K = 1 and K = 5, FID-MNIST, Dopri5 NFE): about 6-7 hours on 2 cores: $(OUT)/table/results-mnist-unet.json and .md, written after every model. It continues the run recorded in docs/results (models recorded there are reused, not trained) and resumes after a stop; keep a sitting's models with table-mnist-record and commit docs/results.
+## table-mnist: the paper's Table 1 on MNIST with the mnist-unet U-Net (DDPM, Score Matching, ScoreFlow, FM w/ Diffusion, FM w/ OT, OT-CFM, 2-RF x 2 seeds, 2800 steps each; NLL K = 1 and K = 5, FID-MNIST, Dopri5 NFE): about 6-7 hours on 2 cores: $(OUT)/table/results-mnist.json and .md, written after every model. It continues the run recorded in docs/results (models recorded there are reused, not trained) and resumes after a stop; keep a sitting's models with table-mnist-record and commit docs/results.
 table-mnist: data
-	$(GO) run ./cmd/fmtable -scale mnist-unet -out $(OUT)/table -resume docs/results
+	$(GO) run ./cmd/fmtable -scale mnist -out $(OUT)/table -resume docs/results
 
-## table-mnist-record: copy the mnist-unet run in $(OUT)/table, finished or partial, into docs/results (with the FM w/ OT weights 2-RF trains from).
+## table-mnist-record: copy the mnist run in $(OUT)/table, finished or partial, into docs/results (with the FM w/ OT weights 2-RF trains from).
 table-mnist-record:
-	$(GO) run ./cmd/fmtable -scale mnist-unet -out $(OUT)/table -record docs/results
+	$(GO) run ./cmd/fmtable -scale mnist -out $(OUT)/table -record docs/results
 
 ## tune: the mnist-unet recipe's variants at equal training time (10 min each of measured step time), scored by FID-MNIST of the averaged weights with its floor: $(OUT)/tune/results.md (resumable; ~95 min on 2 cores; docs/results/tune-mnist.md has a run).
 tune: data

@@ -24,10 +24,9 @@
 // pairs when their checkpoints are gone.
 //
 //	go run ./cmd/fmtable -scale 2d -out out/table     (what `make table` runs)
-//	go run ./cmd/fmtable -scale mnist-unet -out out/table     (what `make table-mnist` runs)
+//	go run ./cmd/fmtable -scale mnist -out out/table -resume docs/results   (make table-mnist: continues the recorded run)
 //	go run ./cmd/fmtable -list
 //	go run ./cmd/fmtable -scale mnist -record docs/results   (keep a run, finished or not, with the code)
-//	go run ./cmd/fmtable -scale mnist-unet -out out/table -resume docs/results   (continue a recorded run)
 //
 // Build with GOEXPERIMENT=simd and run with GODEBUG=cpu.fma=off (the
 // Makefile sets both). See package fmlib/table for the methods and metrics.
@@ -58,8 +57,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fmtable", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	scale := fs.String("scale", "2d", "the scale to run: "+strings.Join(table.ScaleNames(), ", ")+
-		"\n(2d-quick ~1 min, 2d ~25 min, mnist-quick ~1 min, mnist ~55 min, mnist-unet-quick ~1 min,\n"+
-		"mnist-unet 6-7 hours (make table-mnist) on 2 CPU cores; mnist-unet-gpu ~10 min on one H200 (an estimate);\n"+
+		"\n(2d-quick ~1 min, 2d ~25 min, mnist-quick ~1 min, mnist 6-7 hours (make table-mnist) on 2 CPU cores,\n"+
+		"mnist-gpu ~10 min on one H200 (an estimate), mnist-mlp-quick ~1 min, mnist-mlp ~55 min (the earlier MLP run);\n"+
 		"cifar10 explains what it needs)")
 	out := fs.String("out", "out/table", "output folder: results-<scale>.json and .md (written after every finished model: partial until\n"+
 		"the run is done), and checkpoints under <out>/<scale>/ (running again with the same folder resumes)")

@@ -118,7 +118,7 @@ func TestCommand(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-scale", "mnist-unet", "-out", "out/table"}, "fmtable -scale mnist-unet -out out/table"},
+		{[]string{"-scale", "mnist", "-out", "out/table"}, "fmtable -scale mnist -out out/table"},
 		{[]string{"-out", "my runs", "-resume", ""}, `fmtable -out "my runs" -resume ""`},
 	} {
 		if got := command(tc.args); got != tc.want {

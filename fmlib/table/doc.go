@@ -119,17 +119,29 @@
 // quality then has none. Results.SENote states which applies. The claims
 // say when a winning margin is below two standard errors of the difference.
 //
+// # Orderings against the paper
+//
+// Besides the four claims, Agreements compares, metric by metric (NLL,
+// FID on image scales, NFE), the order of the paper's rows in a results
+// file with their order in the paper's CIFAR-10 column. Of n rows, each of
+// the n(n-1)/2 pairs is ordered as in the paper, the other way (a swap,
+// reported with its margin in standard errors of the difference, SE_d =
+// sqrt(SE_a^2 + SE_b^2)), or tied. Without ties the share of pairs in the
+// paper's order is (1 + tau)/2, tau being Kendall's rank correlation of the
+// two orders. Values are never compared: the data and networks differ.
+//
 // # Scales
 //
 //	2d-quick     8 gaussians, MLP 2x64, 600 steps, 1 seed: CI and the notebook's live run (about a minute)
 //	2d           checkerboard and 8 gaussians, MLP 3x128, 5000 steps, 2 seeds (make table; its results file records the time)
-//	mnist-quick  MNIST, MLP 2x256, 100 steps: checks that the image pipeline runs, not a result
-//	mnist        MNIST, MLP 3x1024, 3000 steps, 1 seed, FID-MNIST (55 minutes on 2 CPU cores)
-//	mnist-unet-quick  the U-Net pipeline with every method in 3 steps (about 40 s): a check, not a result
-//	mnist-unet   MNIST, the mnist-unet preset (U-Net, EMA), 7 methods incl. ScoreFlow x 2 seeds, 2800 steps
+//	mnist-quick  the MNIST U-Net pipeline with every method in 3 steps (about 40 s): a check, not a result
+//	mnist        MNIST, the mnist-unet preset (U-Net, EMA), 7 methods incl. ScoreFlow x 2 seeds, 2800 steps
 //	             (15 min) each; NLL K = 1 and K = 5 on 250 test images, FID-MNIST on 2000 samples
 //	             (make table-mnist; 6-7 hours on 2 CPU cores, see below)
-//	mnist-unet-gpu  the same, 4000 steps and larger evaluation, sized for about 10 minutes on one H200 (an estimate)
+//	mnist-gpu    the same, 4000 steps and larger evaluation, sized for about 10 minutes on one H200 (an estimate)
+//	mnist-mlp-quick  MNIST, MLP 2x256, 100 steps: checks the MLP image pipeline, not a result
+//	mnist-mlp    MNIST, MLP 3x1024, 3000 steps, 1 seed, FID-MNIST (55 minutes on 2 CPU cores): the
+//	             first MNIST run, recorded as results-mnist-mlp.json; named mnist until the U-Net took over
 //	cifar10      not available: recipe trains no CIFAR-10 yet, and it needs a GPU; ScaleByName says so
 //
 // The 2D network (3x128 SiLU, Adam at lr 5e-3 annealed along a cosine to
@@ -143,14 +155,14 @@
 // data's own entropy log 8 = 2.08. The comparison is between methods at an
 // equal, modest budget, not between converged models.
 //
-// The mnist scale trains at 6.4-6.9 steps/s (3x1024 MLP, 3.8M parameters,
+// The mnist-mlp scale trains at 6.4-6.9 steps/s (3x1024 MLP, 3.8M parameters,
 // batch 128): 7.5 minutes per model, and 30-75 s to evaluate one. The whole
 // scale took 54 min 36 s (peak memory 0.4 GB); its results are recorded in
 // docs/results. With this MLP the DDPM and Score Matching samples diverge:
 // the probability-flow velocity multiplies the noise network's error by
 // alpha'/alpha = beta(1-t)/2, up to 10 near t = 0 (see notebook 10).
 //
-// The mnist-unet scale gives every method the same network and optimizer,
+// The mnist scale gives every method the same network and optimizer,
 // the mnist-unet preset of package recipe (tuned for FM w/ OT, `make tune`),
 // and the same 2800 steps: about 15 minutes each at the 3.1 steps/s the
 // preset trained on 2 quiet cores (0.41-0.43 s per step for every method

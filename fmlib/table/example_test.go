@@ -25,5 +25,5 @@ func ExampleMethods() {
 	// fm-ot    FM w/ OT         FM w/ OT         diffusion: false
 	// ot-cfm   OT-CFM           (extra)          diffusion: false
 	// 2-rf     2-RF (reflow)    (extra)          diffusion: false
-	// [2d-quick 2d mnist-quick mnist mnist-unet-quick mnist-unet mnist-unet-gpu cifar10]
+	// [2d-quick 2d mnist-quick mnist mnist-gpu mnist-mlp-quick mnist-mlp cifar10]
 }

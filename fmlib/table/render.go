@@ -11,7 +11,8 @@ import (
 
 // Markdown renders r as a report: the settings, one table per data set
 // with the paper's CIFAR-10 values beside ours, the fixed-step curve, and
-// the claims with their evidence.
+// the claims with their evidence, and the orderings against the paper
+// (Agreements).
 //
 // The report of a partial file (a run that has not finished every model)
 // opens with PartialNote.
@@ -46,6 +47,17 @@ func Markdown(r *Results) string {
 		fmt.Fprintf(&b, "- **Claim %d on %s** (%s): **%s**. %s.\n", c.ID, c.Data, c.Claim, c.Verdict, c.Evidence)
 	}
 	b.WriteString("\n" + r.SENote + "\n")
+	b.WriteString("\n## Our orderings against the paper's\n\n" +
+		"For each metric, the paper's rows in our order and in the paper's (lower is better), and how many pairs of rows " +
+		"are ordered as in the paper.\n\n")
+	for _, d := range s.Data {
+		if as := Agreements(r, d); len(as) > 0 {
+			if len(s.Data) > 1 {
+				fmt.Fprintf(&b, "%s:\n\n", d)
+			}
+			b.WriteString(AgreementMarkdown(as) + "\n")
+		}
+	}
 	if p := Provenance(r); p != "" {
 		b.WriteString("\n## Which code made each model\n\n" + p)
 	}

@@ -397,6 +397,14 @@ func Load(outDir, recordedDir, scale string) (*Results, string, error) {
 		path := ResultsPath(dir, scale)
 		r, err := Read(path)
 		if err == nil {
+			if s, serr := ScaleByName(scale); serr == nil {
+				if held := heldScale(r, s); held != "" {
+					return nil, path, fmt.Errorf("table: %s holds the results of scale %s, not %s: move it away (or rename it %s) to read %s's results",
+						path, held, scale, filepath.Base(ResultsPath(dir, strings.Fields(held)[0])), scale)
+				}
+			} else if r.Scale.Name != scale && formerNames[r.Scale.Name] != scale {
+				return nil, path, fmt.Errorf("table: %s holds the results of scale %s, not %s", path, r.Scale.Name, scale)
+			}
 			return r, path, nil
 		}
 		if !errors.Is(err, ErrNoResults) {

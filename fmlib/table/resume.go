@@ -38,8 +38,8 @@ func readPriors(s Scale, outDir, resume string, rep progress.Reporter) ([]*prior
 	r, err := Read(own)
 	switch {
 	case err == nil:
-		if r.Scale.Name != s.Name {
-			return nil, fmt.Errorf("table: %s holds the results of scale %s, not %s: move it away (this run writes its results there)", own, r.Scale.Name, s.Name)
+		if held := heldScale(r, s); held != "" {
+			return nil, fmt.Errorf("table: %s holds the results of scale %s, not %s: move it away, or run with another -out (this run writes its results there)", own, held, s.Name)
 		}
 		out = append(out, &prior{path: own, own: true, r: r})
 	case errors.Is(err, ErrNoResults):
@@ -68,8 +68,8 @@ func readPriors(s Scale, outDir, resume string, rep progress.Reporter) ([]*prior
 	if err != nil {
 		return nil, fmt.Errorf("%w; it is the file this run was told to resume from: restore it (e.g. git checkout -- %s) or resume from another", err, path)
 	}
-	if r.Scale.Name != s.Name {
-		return nil, fmt.Errorf("table: %s holds the results of scale %s, not %s: resume from that scale's results (%s)", path, r.Scale.Name, s.Name, ResultsPath(filepath.Dir(path), s.Name))
+	if held := heldScale(r, s); held != "" {
+		return nil, fmt.Errorf("table: %s holds the results of scale %s, not %s: resume from that scale's results (%s)", path, held, s.Name, ResultsPath(filepath.Dir(path), s.Name))
 	}
 	return append(out, &prior{path: path, r: r}), nil
 }

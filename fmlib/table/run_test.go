@@ -222,7 +222,7 @@ func TestProvenanceAcrossCommits(t *testing.T) {
 	}
 }
 
-// TestMNISTUNetQuick runs the U-Net pipeline of the mnist-unet-quick scale
+// TestMNISTUNetQuick runs the U-Net pipeline of the mnist-quick scale
 // (3 steps) for ScoreFlow, FM w/ OT and 2-RF: both NLL bounds with the
 // K = 1 one never below the K-sample one, FID-MNIST with its floor, the
 // report's columns. Needs MNIST and the digit classifier (trained once, or
@@ -234,7 +234,7 @@ func TestMNISTUNetQuick(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data.MNISTDir(), "t10k-images-idx3-ubyte")); err != nil {
 		t.Skipf("MNIST not present (%v); run make data", err)
 	}
-	s, err := ScaleByName("mnist-unet-quick")
+	s, err := ScaleByName("mnist-quick")
 	if err != nil {
 		t.Fatal(err)
 	}

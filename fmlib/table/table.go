@@ -212,7 +212,7 @@ func unetBase() recipe.Config {
 	return c
 }
 
-// The mnist-unet scale's sizes. Measured 2026-12-03 on the pure-Go backend,
+// The mnist scale's sizes (the mnist-unet preset). Measured 2026-12-03 on the pure-Go backend,
 // 2 cores shared with other jobs (load average 2-3; the shipped preset
 // trained 3.1 steps/s on the quiet machine, about 1.3 times faster):
 //
@@ -244,7 +244,7 @@ const (
 	unetNLLImages = 250
 )
 
-// mnistUNet is the mnist-unet scale, or the mnist-unet-gpu one: the same
+// mnistUNet is the mnist scale, or the mnist-gpu one: the same
 // methods, network and evaluation protocol, larger sizes.
 func mnistUNet(name, about string, steps int64, e Eval, pairs int) Scale {
 	return Scale{
@@ -294,9 +294,11 @@ var scales = map[string]func() Scale{
 			Reflow:  Reflow{Pairs: 5000, Solver: Solver{Method: "dopri5", Tol: 1e-5}},
 		}
 	},
-	"mnist": func() Scale {
+	// mnist-mlp is the MLP run recorded before the U-Net one (results-mnist-mlp.json):
+	// undertrained at this size, kept to compare with.
+	"mnist-mlp": func() Scale {
 		return Scale{
-			Name:    "mnist",
+			Name:    "mnist-mlp",
 			About:   "MNIST, MLP 3x1024, 1 seed (about an hour on 2 CPU cores)",
 			Data:    []string{"mnist"},
 			Methods: allMethods,
@@ -310,13 +312,13 @@ var scales = map[string]func() Scale{
 			FID:    true,
 		}
 	},
-	"mnist-unet": func() Scale {
-		return mnistUNet("mnist-unet",
+	"mnist": func() Scale {
+		return mnistUNet("mnist",
 			"MNIST, the mnist-unet U-Net with EMA, 7 methods x 2 seeds, 2800 steps (~15 min) each (make table-mnist; 6-7 hours on 2 CPU cores)",
 			unetSteps,
 			Eval{Samples: 2000, NLLPoints: unetNLLImages, K: 5, Probes: 1, Tol: 1e-5, Chunk: 250, Seed: 1, Keep: 64}, 8000)
 	},
-	// mnist-unet-gpu is sized for about 10 minutes on one H200 through XLA
+	// mnist-gpu is sized for about 10 minutes on one H200 through XLA
 	// CUDA (GOMLX_BACKEND=xla:...; the same command). Not measured: no GPU
 	// was available when it was set. The estimate assumes a step of this
 	// small U-Net at batch 64 is bound by kernel launches, ~5 ms, and a
@@ -324,27 +326,27 @@ var scales = map[string]func() Scale{
 	// minutes, and each model's evaluation (5000 samples and the 3 midpoint
 	// NFE, 1000 NLL images x 5 dequantizations) some 20 s. Check the times
 	// of a first run (the results file records them) before trusting it.
-	"mnist-unet-gpu": func() Scale {
-		return mnistUNet("mnist-unet-gpu",
+	"mnist-gpu": func() Scale {
+		return mnistUNet("mnist-gpu",
 			"MNIST, the mnist-unet U-Net with EMA, 7 methods x 2 seeds, 4000 steps each, sized for about 10 minutes on one H200 (an estimate, not measured)",
 			4000,
 			Eval{Samples: 5000, NLLPoints: 1000, K: 5, Probes: 1, Tol: 1e-5, Chunk: 1000, Seed: 1, Keep: 64}, 20000)
 	},
-	// mnist-unet-quick checks the U-Net pipeline (every method, both NLL
+	// mnist-quick checks the U-Net pipeline (every method, both NLL
 	// bounds, FID-MNIST, 2-RF pairs) in seconds: 3 steps, a loose solver
 	// tolerance (an untrained field is cheap to integrate at 1e-2), tiny
 	// evaluation sizes. Its numbers mean nothing.
-	"mnist-unet-quick": func() Scale {
-		s := mnistUNet("mnist-unet-quick", "MNIST, the mnist-unet U-Net, 1 seed, 3 steps: checks the U-Net pipeline, not a result", 3,
+	"mnist-quick": func() Scale {
+		s := mnistUNet("mnist-quick", "MNIST, the mnist-unet U-Net, 1 seed, 3 steps: checks the U-Net pipeline, not a result", 3,
 			Eval{Samples: 32, NLLPoints: 2, K: 2, Probes: 1, Tol: 1e-2, Chunk: 32, Seed: 1, Keep: 8}, 32)
 		s.Seeds = []uint64{1}
 		s.Fixed.NFE = []int{2, 4}
 		s.Reflow.Solver.Steps = 1
 		return s
 	},
-	"mnist-quick": func() Scale {
+	"mnist-mlp-quick": func() Scale {
 		return Scale{
-			Name:    "mnist-quick",
+			Name:    "mnist-mlp-quick",
 			About:   "MNIST, MLP 2x256, 1 seed, 100 steps: checks the image pipeline, not a result",
 			Data:    []string{"mnist"},
 			Methods: allMethods,
@@ -363,7 +365,7 @@ var scales = map[string]func() Scale{
 // ScaleNames lists the named scales, "cifar10" included (it only explains
 // what it needs).
 func ScaleNames() []string {
-	return []string{"2d-quick", "2d", "mnist-quick", "mnist", "mnist-unet-quick", "mnist-unet", "mnist-unet-gpu", "cifar10"}
+	return []string{"2d-quick", "2d", "mnist-quick", "mnist", "mnist-gpu", "mnist-mlp-quick", "mnist-mlp", "cifar10"}
 }
 
 // ScaleByName returns a named scale.
@@ -372,7 +374,7 @@ func ScaleByName(name string) (Scale, error) {
 		return Scale{}, fmt.Errorf("table: scale cifar10 is not available: it needs CIFAR-10 training in package recipe " +
 			"(its data are 2D sets and mnist today; package data can read the CIFAR-10 binary files) and a GPU " +
 			"(GOMLX_BACKEND=xla:cuda): the paper's U-Net trains ~391k steps of batch 256, far beyond CPUs. " +
-			"Run the 2d, mnist or mnist-unet scale instead")
+			"Run the 2d or mnist scale instead")
 	}
 	f, ok := scales[name]
 	if !ok {
@@ -466,7 +468,7 @@ func (s Scale) Config(data, key string, seed uint64) recipe.Config {
 	m, _ := MethodByKey(key)
 	c := s.Base
 	c.Hidden = slices.Clone(s.Base.Hidden)
-	c.Name = "table-" + s.Name + "/" + key
+	c.Name = "table-" + setupScaleName(s.Name) + "/" + key // the scale's first name: see setupScaleName
 	c.Data, c.Path, c.Objective, c.Coupling = data, m.Path, m.Objective, m.Coupling
 	if m.Time != "" {
 		c.Time = m.Time
