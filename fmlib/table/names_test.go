@@ -77,8 +77,8 @@ func TestScaleRenames(t *testing.T) {
 	if err := os.Rename(own, mlp); err != nil {
 		t.Fatal(err)
 	}
-	if r, path, err := Load(dir, "", "mnist-mlp"); err != nil || path != mlp || r.Scale.Name != "mnist" {
-		t.Errorf("Load(mnist-mlp) after the rename: %v, %s, %v", r != nil, path, err)
+	if r, path, err := Load(dir, "", "mnist-mlp"); err != nil || path != mlp || r.Scale.Name != "mnist-mlp" {
+		t.Errorf("Load(mnist-mlp) after the rename: %v, %s, %v; want it read, named mnist-mlp", r != nil, path, err)
 	}
 	// And a U-Net run recorded under its former name resumes as mnist.
 	rec := filepath.Join(t.TempDir(), "results-mnist.json")

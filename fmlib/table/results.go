@@ -387,7 +387,8 @@ func Read(path string) (*Results, error) {
 // and names both places; a file that exists but does not read (damaged,
 // another format, inconsistent) is an error, never skipped for the other.
 // A partial file (a run that has not finished all its models) is returned
-// like a complete one: see Results.Complete.
+// like a complete one: see Results.Complete. A file written under a former
+// name of the scale (see formerNames) is returned with the scale's name.
 func Load(outDir, recordedDir, scale string) (*Results, string, error) {
 	var firstErr error
 	for _, dir := range []string{outDir, recordedDir} {
@@ -405,6 +406,7 @@ func Load(outDir, recordedDir, scale string) (*Results, string, error) {
 			} else if r.Scale.Name != scale && formerNames[r.Scale.Name] != scale {
 				return nil, path, fmt.Errorf("table: %s holds the results of scale %s, not %s", path, r.Scale.Name, scale)
 			}
+			r.Scale.Name = scale // a file written under the scale's former name (see formerNames) reads as the scale's
 			return r, path, nil
 		}
 		if !errors.Is(err, ErrNoResults) {
