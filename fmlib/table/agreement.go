@@ -1,8 +1,10 @@
 package table
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -69,12 +71,8 @@ func Agreements(r *Results, data string) []Agreement {
 		for _, e := range got {
 			a.Ours = append(a.Ours, e.name)
 		}
-		paper := append([]entry(nil), got...)
-		for i := 1; i < len(paper); i++ { // insertion sort by the paper's value: stable, and n <= 5
-			for j := i; j > 0 && paperOf(paper[j]) < paperOf(paper[j-1]); j-- {
-				paper[j], paper[j-1] = paper[j-1], paper[j]
-			}
-		}
+		paper := slices.Clone(got)
+		slices.SortStableFunc(paper, func(x, y entry) int { return cmp.Compare(paperOf(x), paperOf(y)) })
 		for _, e := range paper {
 			a.Paper = append(a.Paper, e.name)
 		}
@@ -91,10 +89,8 @@ func Agreements(r *Results, data string) []Agreement {
 					continue
 				}
 				s := Swap{Better: better.name, Worse: worse.name, Margin: float64(worse.st.Mean - better.st.Mean), Z: math.NaN()}
-				if better.st.SE.OK() && worse.st.SE.OK() {
-					if se := math.Hypot(float64(better.st.SE), float64(worse.st.SE)); se > 0 {
-						s.Z = s.Margin / se
-					}
+				if se, ok := diffSE(better.st, worse.st); ok && se > 0 {
+					s.Z = s.Margin / se
 				}
 				a.Swaps = append(a.Swaps, s)
 			}

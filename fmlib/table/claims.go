@@ -143,8 +143,7 @@ func fmtStat(st Stat, verb string) string {
 func lead(a, b Stat, verb string) string {
 	d := float64(b.Mean - a.Mean)
 	s := fmt.Sprintf("by "+verb, d)
-	if a.SE.OK() && b.SE.OK() {
-		se := math.Hypot(float64(a.SE), float64(b.SE))
+	if se, ok := diffSE(a, b); ok {
 		if se > 0 {
 			z := d / se
 			s += fmt.Sprintf(" (%.1f SE", z)
@@ -159,6 +158,15 @@ func lead(a, b Stat, verb string) string {
 		s += " (no error bar)"
 	}
 	return s
+}
+
+// diffSE is the standard error of the difference of two means,
+// sqrt(SE_a^2 + SE_b^2), and whether both have one.
+func diffSE(a, b Stat) (float64, bool) {
+	if !a.SE.OK() || !b.SE.OK() {
+		return 0, false
+	}
+	return math.Hypot(float64(a.SE), float64(b.SE)), true
 }
 
 func listing(es []entry, verb string) string {
